@@ -1,0 +1,44 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both set everything up first.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run test install migrate demo lint format constraints clean
+
+run: demo ## Set up, migrate, load demo content and serve on 127.0.0.1:8000
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: install lint ## Set up and run the whole suite
+	$(BIN)/python -m pytest
+
+install: $(INSTALLED)
+
+# Reinstall whenever the pins change.
+$(INSTALLED): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $@
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(BIN)/python manage.py load_demo
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Re-pin every package from what the venv holds (after changing pyproject.toml).
+constraints: install
+	{ echo "# Every package, transitive ones included, pinned. Regenerate with: make constraints"; \
+	  $(BIN)/python -m pip freeze --exclude-editable | grep -v '^catalogue-site'; } > constraints.txt
+
+clean:
+	rm -rf $(VENV) var media

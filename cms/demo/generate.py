@@ -1,0 +1,86 @@
+"""Images and PDFs generated in code, for demo content and tests: no binaries in the repo.
+
+Output is deterministic: the same arguments give the same bytes, so content hashes are stable
+and loading the demo twice finds the files it made the first time.
+"""
+
+import colorsys
+import hashlib
+import io
+
+from PIL import Image, ImageDraw, ImageFont
+
+PIL_FORMATS = {"jpeg": "JPEG", "jpg": "JPEG", "png": "PNG", "webp": "WEBP", "gif": "GIF"}
+
+
+def _palette(label):
+    """Two related colours derived from the label, so each image looks different."""
+    hue = int(hashlib.sha1(label.encode()).hexdigest()[:4], 16) / 0xFFFF  # noqa: S324
+    dark = tuple(int(c * 255) for c in colorsys.hsv_to_rgb(hue, 0.55, 0.45))
+    light = tuple(int(c * 255) for c in colorsys.hsv_to_rgb((hue + 0.08) % 1, 0.35, 0.92))
+    return dark, light
+
+
+def make_image(label, width, height, fmt="jpeg"):
+    """A picture of `width` x `height` in `fmt` (jpeg, png, webp, gif), showing `label`."""
+    dark, light = _palette(label)
+    # A vertical gradient from the dark to the light colour.
+    mask = Image.linear_gradient("L").resize((width, height))
+    image = Image.composite(
+        Image.new("RGB", (width, height), light), Image.new("RGB", (width, height), dark), mask
+    )
+    draw = ImageDraw.Draw(image)
+    unit = min(width, height)
+    draw.ellipse(
+        (width * 0.55, height * 0.2, width * 0.55 + unit * 0.5, height * 0.2 + unit * 0.5),
+        fill=light,
+        outline=(255, 255, 255),
+        width=max(2, unit // 100),
+    )
+    draw.rectangle((width * 0.1, height * 0.6, width * 0.45, height * 0.85), fill=dark)
+    font = ImageFont.load_default(size=max(12, unit // 12))
+    draw.text((width * 0.08, height * 0.1), label, fill=(255, 255, 255), font=font)
+
+    buffer = io.BytesIO()
+    pil_format = PIL_FORMATS[fmt.lower()]
+    options = {"quality": 85} if pil_format in ("JPEG", "WEBP") else {}
+    if pil_format == "GIF":
+        image = image.convert("P", palette=Image.Palette.ADAPTIVE)
+    image.save(buffer, pil_format, **options)
+    return buffer.getvalue()
+
+
+def _pdf_text(text):
+    """Escape text for a PDF string literal (Latin-1 only: the built-in Helvetica font)."""
+    text = text.encode("latin-1", "replace").decode("latin-1")
+    return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+
+def make_pdf(title, lines=()):
+    """A valid one-page A4 PDF with a title and lines of text."""
+    ops = ["BT", "/F1 20 Tf", "72 770 Td", f"({_pdf_text(title)}) Tj", "/F1 11 Tf", "0 -32 Td"]
+    for line in lines:
+        ops += [f"({_pdf_text(line)}) Tj", "0 -16 Td"]
+    ops.append("ET")
+    stream = "\n".join(ops).encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+    ]
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref_at = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref_at,
+    )
+    return bytes(out)

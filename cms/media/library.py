@@ -1,0 +1,53 @@
+"""Adding media to the library from code (demo content, imports).
+
+Wagtail's upload forms set `file_size` and `file_hash`; code that creates images or documents
+directly must do the same, or deduplication by content silently fails. These functions do it,
+and reuse an existing item with the same content instead of storing the file twice.
+"""
+
+import hashlib
+
+from django.core.files.base import ContentFile
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
+
+
+def content_hash(content: bytes) -> str:
+    """SHA-1 of a file's bytes: the value Wagtail stores in `file_hash`."""
+    return hashlib.sha1(content).hexdigest()  # noqa: S324 - a content key, as in Wagtail
+
+
+def add_image(content, filename, *, title, collection, description="", credit="", user=None):
+    """Return `(image, created)`: the library image with this content, added if new."""
+    Image = get_image_model()
+    existing = Image.objects.filter(file_hash=content_hash(content)).first()
+    if existing:
+        return existing, False
+    image = Image(
+        title=title,
+        description=description,
+        credit=credit,
+        collection=collection,
+        uploaded_by_user=user,
+        file=ContentFile(content, name=filename),
+    )
+    image._set_image_file_metadata()
+    image.save()
+    return image, True
+
+
+def add_document(content, filename, *, title, collection, user=None):
+    """Return `(document, created)`: the library document with this content, added if new."""
+    Document = get_document_model()
+    existing = Document.objects.filter(file_hash=content_hash(content)).first()
+    if existing:
+        return existing, False
+    document = Document(
+        title=title,
+        collection=collection,
+        uploaded_by_user=user,
+        file=ContentFile(content, name=filename),
+    )
+    document._set_document_file_metadata()
+    document.save()
+    return document, True

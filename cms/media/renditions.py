@@ -1,0 +1,34 @@
+"""Every rendition the templates use, named once.
+
+Templates ask for a named spec (`{% picture_spec image "hero" %}`), and code that generates
+renditions ahead of time reads the same list, so the two can never drift apart.
+"""
+
+from dataclasses import dataclass
+
+from wagtail.images.models import Filter
+
+
+@dataclass(frozen=True)
+class RenditionSpec:
+    """A named set of Wagtail filter specs, with brace expansion as in `{% picture %}`."""
+
+    name: str
+    operations: tuple[str, ...]
+
+    @property
+    def filter_specs(self) -> list[str]:
+        """The individual filter specs, e.g. `["format-avif|width-480", ...]`."""
+        return Filter.expand_spec(list(self.operations))
+
+
+PICTURE_FORMATS = "format-{avif,webp,jpeg}"
+
+HERO = RenditionSpec("hero", (PICTURE_FORMATS, "width-{480,960,1440}"))
+
+SPECS = {spec.name: spec for spec in (HERO,)}
+
+
+def all_filter_specs() -> list[str]:
+    """Every filter spec any template uses: what an image needs before its first visitor."""
+    return sorted({f for spec in SPECS.values() for f in spec.filter_specs})

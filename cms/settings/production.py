@@ -1,0 +1,18 @@
+"""Production: DEBUG off, secrets and hosts from the environment."""
+
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *
+
+DEBUG = False
+
+if "DJANGO_SECRET_KEY" not in os.environ:
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production.")
+SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
+
+# Hashed file names, so browsers can cache theme assets for ever.
+STORAGES["staticfiles"]["BACKEND"] = (
+    "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+)

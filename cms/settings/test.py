@@ -1,0 +1,16 @@
+"""Tests: media goes to a throwaway folder, never into the real MEDIA_ROOT."""
+
+import tempfile
+from pathlib import Path
+
+from .base import *
+
+DEBUG = False
+SECRET_KEY = "test-only-key"  # noqa: S105 - tests only
+ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver"]
+
+# Removed at the end of the test session by tests/conftest.py.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="catalogue-test-media-"))
+
+# Fast password hashing: tests create many users.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

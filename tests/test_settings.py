@@ -1,0 +1,106 @@
+"""Configuration: what each settings module gives, and what the environment changes."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+SETTINGS_MODULES = ["cms.settings.dev", "cms.settings.production", "cms.settings.test"]
+
+
+def read_settings(module, env=None, names=()):
+    """Import a settings module in a fresh interpreter and return the named values."""
+    code = (
+        "import importlib, json, sys; m = importlib.import_module(sys.argv[1]); "
+        "print(json.dumps({n: str(getattr(m, n)) for n in sys.argv[2:]}))"
+    )
+    clean_env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE"))}
+    clean_env.pop("MEDIA_ROOT", None)
+    result = subprocess.run(
+        [sys.executable, "-c", code, module, *names],
+        cwd=BASE_DIR,
+        env={**clean_env, "DJANGO_SECRET_KEY": "k", **(env or {})},
+        capture_output=True,
+        text=True,
+    )
+    return result
+
+
+@pytest.mark.parametrize("module", SETTINGS_MODULES)
+def test_static_root_is_not_a_staticfiles_dir(module):
+    result = read_settings(module, names=["STATIC_ROOT", "STATICFILES_DIRS", "MEDIA_ROOT"])
+    values = json.loads(result.stdout)
+    static_root = Path(values["STATIC_ROOT"])
+    assert str(BASE_DIR / "static") in values["STATICFILES_DIRS"]
+    assert static_root != BASE_DIR / "static"
+    assert BASE_DIR / "static" not in static_root.parents
+    assert static_root != Path(values["MEDIA_ROOT"])
+
+
+def test_defaults_keep_runtime_data_in_ignored_folders():
+    values = json.loads(
+        read_settings(
+            "cms.settings.dev", names=["MEDIA_ROOT", "STATIC_ROOT", "DATABASES", "DEBUG"]
+        ).stdout
+    )
+    assert values["MEDIA_ROOT"] == str(BASE_DIR / "media")
+    assert values["STATIC_ROOT"] == str(BASE_DIR / "var" / "staticfiles")
+    assert str(BASE_DIR / "var" / "db.sqlite3") in values["DATABASES"]
+    assert values["DEBUG"] == "True"
+    ignored = (BASE_DIR / ".gitignore").read_text().split()
+    assert {"/media/", "/var/", "/.venv/"} <= set(ignored)
+
+
+def test_environment_moves_media_database_and_hosts(tmp_path):
+    env = {
+        "MEDIA_ROOT": str(tmp_path / "uploads"),
+        "DATABASE_URL": "postgres://catalogue@127.0.0.1:5432/catalogue",
+        "DJANGO_ALLOWED_HOSTS": "shop.example.com, www.example.com",
+        "WAGTAILADMIN_BASE_URL": "https://shop.example.com",
+    }
+    names = ["MEDIA_ROOT", "DATABASES", "ALLOWED_HOSTS", "WAGTAILADMIN_BASE_URL"]
+    values = json.loads(read_settings("cms.settings.production", env, names).stdout)
+    assert values["MEDIA_ROOT"] == str(tmp_path / "uploads")
+    assert "postgresql" in values["DATABASES"] and "'NAME': 'catalogue'" in values["DATABASES"]
+    assert values["ALLOWED_HOSTS"] == "['shop.example.com', 'www.example.com']"
+    assert values["WAGTAILADMIN_BASE_URL"] == "https://shop.example.com"
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SECRET_KEY"}
+    result = subprocess.run(
+        [sys.executable, "-c", "import cms.settings.production"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set in production" in result.stderr
+
+
+def test_production_debug_is_off():
+    assert json.loads(read_settings("cms.settings.production", names=["DEBUG"]).stdout) == {
+        "DEBUG": "False"
+    }
+
+
+def test_url_settings():
+    assert settings.MEDIA_URL == "/media/"
+    assert settings.STATIC_URL == "/static/"
+
+
+@pytest.mark.django_db
+def test_system_checks_pass():
+    call_command("check", fail_level="WARNING")
+
+
+@pytest.mark.django_db
+def test_models_and_migrations_agree():
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
