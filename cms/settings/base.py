@@ -84,12 +84,12 @@ TEMPLATES = [
 
 # Database: DATABASE_URL (e.g. postgres://user@127.0.0.1:5432/catalogue), else a SQLite file in
 # the ignored var/ folder.
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
-        conn_max_age=0,
-    )
-}
+if "DATABASE_URL" in os.environ:
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])}
+else:
+    # SQLite does not create missing folders; var/ is ignored, so a fresh clone lacks it.
+    VAR_DIR.mkdir(exist_ok=True)
+    DATABASES = {"default": dj_database_url.parse(f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
