@@ -1,1 +1,287 @@
-"""Product pages arrive with the product-pages issue; the app exists from the start."""
+"""The catalogue: categories, the product listing page and product pages."""
+
+import json
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.http import Http404
+from django.utils.functional import cached_property
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from cms.media.prefetch import prefetch_renditions
+from cms.media.renditions import BODY, CARD, GALLERY_LARGE, GALLERY_THUMB, HERO, OG_IMAGE
+from products.blocks import ProductBodyBlock
+
+SKU_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
+
+
+class ProductCategory(models.Model):
+    """A snippet: products belong to at most one category."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
+
+    panels = [FieldPanel("name"), FieldPanel("slug")]
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "product category"
+        verbose_name_plural = "product categories"
+
+    def __str__(self):
+        return self.name
+
+
+class ProductPageTag(TaggedItemBase):
+    content_object = ParentalKey(
+        "products.ProductPage", related_name="tagged_items", on_delete=models.CASCADE
+    )
+
+
+class ProductIndexPage(Page):
+    """The product listing: cards, filtered by category, sorted by title or newest."""
+
+    intro = RichTextField(blank=True, features=["bold", "italic", "link"])
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["home.HomePage"]
+    subpage_types = ["products.ProductPage"]
+
+    PER_PAGE = 24
+    SORTS = {"title": ("title", "Title"), "newest": ("-first_published_at", "Newest")}
+
+    def products(self):
+        """Live products under this listing, with what a card needs in the same query."""
+        return (
+            ProductPage.objects.live()
+            .public()
+            .child_of(self)
+            .select_related("hero_image", "category")
+        )
+
+    def route(self, request, path_components):
+        # Wagtail's routing loads a child as a generic Page, then its specific row, then each
+        # foreign key on use: fetch the product with its hero image and category in one query.
+        if len(path_components) == 1:
+            product = self.products_by_slug(path_components[0])
+            if product is None:
+                raise Http404
+            product._cached_parent_obj = self
+            return product.route(request, [])
+        return super().route(request, path_components)
+
+    def products_by_slug(self, slug):
+        return (
+            ProductPage.objects.child_of(self)
+            .select_related("hero_image", "category")
+            .filter(slug=slug)
+            .first()
+        )
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        products = self.products()
+        categories = list(ProductCategory.objects.filter(products__live=True).distinct())
+
+        category = next((c for c in categories if c.slug == request.GET.get("category")), None)
+        if category:
+            products = products.filter(category=category)
+        sort = request.GET.get("sort") if request.GET.get("sort") in self.SORTS else "title"
+        products = products.order_by(self.SORTS[sort][0], "pk")
+
+        page_obj = paginate(products, request.GET.get("page"), self.PER_PAGE)
+        prefetch_renditions(([p.hero_image for p in page_obj], [CARD]))
+        filters = {"category": category.slug} if category else {}
+        if sort != "title":
+            filters["sort"] = sort
+        context.update(
+            products=page_obj,
+            categories=categories,
+            current_category=category,
+            sort=sort,
+            sorts={key: label for key, (_, label) in self.SORTS.items()},
+            query_prefix=urlencode(filters) + "&" if filters else "",
+            breadcrumbs=breadcrumbs(self),
+            catalogue=self,
+        )
+        return context
+
+
+def breadcrumbs(page):
+    """The page's ancestors below the tree root, from the parents cached by routing."""
+    trail = []
+    while page.depth > 2:
+        page = page.get_parent()
+        trail.insert(0, page)
+    return trail
+
+
+def paginate(queryset, page_number, per_page):
+    paginator = Paginator(queryset, per_page)
+    try:
+        return paginator.page(page_number or 1)
+    except PageNotAnInteger:
+        return paginator.page(1)
+    except EmptyPage:
+        return paginator.page(paginator.num_pages)
+
+
+class ProductPage(Page):
+    sku = models.CharField(
+        "SKU",
+        max_length=64,
+        unique=True,
+        validators=[
+            RegexValidator(
+                SKU_PATTERN, "An SKU is 1–64 letters, digits, dots, underscores or hyphens."
+            )
+        ],
+        help_text="Stock-keeping unit: unique across the site, e.g. CH-1001.",
+    )
+    summary = models.TextField(
+        max_length=1000, blank=True, help_text="One or two sentences for cards and search."
+    )
+    price = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="Leave empty when the product has no public price.",
+    )
+    category = models.ForeignKey(
+        ProductCategory,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="products",
+    )
+    tags = ClusterTaggableManager(through=ProductPageTag, blank=True)
+    hero_image = models.ForeignKey(
+        "media.CustomImage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The main photo. Its description is the alt text.",
+    )
+    body = StreamField(ProductBodyBlock(), blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        MultiFieldPanel(
+            [FieldPanel("sku"), FieldPanel("price"), FieldPanel("category"), FieldPanel("tags")],
+            heading="Catalogue",
+        ),
+        FieldPanel("summary"),
+        FieldPanel("hero_image"),
+        FieldPanel("body"),
+        InlinePanel("related_products", label="Related products"),
+    ]
+
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("sku", boost=5),
+        index.AutocompleteField("sku"),
+        index.SearchField("summary"),
+        index.SearchField("body"),
+        index.FilterField("category"),
+    ]
+
+    parent_page_types = ["products.ProductIndexPage"]
+    subpage_types = []
+
+    def clean(self):
+        super().clean()
+        if self.sku:
+            clash = ProductPage.objects.filter(sku=self.sku).exclude(pk=self.pk).first()
+            if clash:
+                raise ValidationError(
+                    {"sku": f"The SKU “{self.sku}” is already used by “{clash.title}”."}
+                )
+
+    @cached_property
+    def related_product_pages(self):
+        """Related products in the editor's order, live ones only, with their hero images."""
+        links = self.related_products.filter(product__live=True).select_related(
+            "product", "product__hero_image", "product__category"
+        )
+        return [link.product for link in links]
+
+    def body_images(self):
+        """Every image instance the body renders (each use is its own instance)."""
+        images = []
+        for block in self.body:
+            if block.block_type == "image":
+                images.append(block.value["image"])
+            elif block.block_type == "gallery":
+                images.extend(block.value)
+        return [image for image in images if image is not None]
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        # One query for every rendition the page shows, however many images it has.
+        prefetch_renditions(
+            ([self.hero_image], [HERO, OG_IMAGE]),
+            (self.body_images(), [BODY, GALLERY_THUMB, GALLERY_LARGE]),
+            ([p.hero_image for p in self.related_product_pages], [CARD]),
+        )
+        context.update(
+            json_ld=self.json_ld(request),
+            breadcrumbs=breadcrumbs(self),
+            catalogue=self.get_parent(),
+            related_products=self.related_product_pages,
+        )
+        return context
+
+    def json_ld(self, request):
+        """schema.org Product data, escaped for a <script> element."""
+        data = {
+            "@context": "https://schema.org",
+            "@type": "Product",
+            "name": self.title,
+            "sku": self.sku,
+            "url": self.get_full_url(request),
+        }
+        if self.summary:
+            data["description"] = self.summary
+        if self.hero_image:
+            data["image"] = [
+                request.build_absolute_uri(r.url)
+                for r in self.hero_image.get_renditions(*OG_IMAGE.filter_specs).values()
+            ]
+        if self.category:
+            data["category"] = self.category.name
+        if self.price is not None:
+            data["offers"] = {
+                "@type": "Offer",
+                "price": str(self.price),
+                "priceCurrency": settings.CATALOGUE_CURRENCY,
+                "availability": "https://schema.org/InStock",
+            }
+        return json.dumps(data, ensure_ascii=False).translate(JSON_SCRIPT_ESCAPES)
+
+
+# As Django's json_script: nothing in the JSON can close the <script> element.
+JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+class ProductRelatedProduct(Orderable):
+    page = ParentalKey(ProductPage, related_name="related_products", on_delete=models.CASCADE)
+    product = models.ForeignKey(ProductPage, on_delete=models.CASCADE, related_name="+")
+
+    panels = [FieldPanel("product")]
+
+    def clean(self):
+        if self.product_id and self.product_id == self.page_id:
+            raise ValidationError({"product": "A product cannot be related to itself."})

@@ -1,5 +1,6 @@
-"""Demo content: a local superuser, a "Demo" collection of generated images and PDFs, and a home
-page that shows one of them. Idempotent: a second run finds everything by name or content hash.
+"""Demo content: a local superuser, a "Demo" collection of generated images and PDFs, a home
+page that shows one of them, and a catalogue of 24 products (cms/demo/catalogue.py).
+Idempotent: a second run finds everything by name, SKU or content hash.
 
 Files are written through the models' storage (default_storage), so this works on S3 too.
 """
@@ -11,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from wagtail.models import Collection
 
+from cms.demo.catalogue import feature_products, load_catalogue
 from cms.demo.generate import make_image, make_pdf
 from cms.media.library import add_document, add_image
 from home.models import HomePage
@@ -43,6 +45,7 @@ class DemoReport:
     admin_password: str | None  # set only when this run created the user
     images_created: int = 0
     documents_created: int = 0
+    products_created: int = 0
     messages: list[str] = field(default_factory=list)
 
 
@@ -97,9 +100,16 @@ def load_demo():
         )
         report.documents_created += created
 
-    home = HomePage.objects.first()
-    if home and home.hero_image_id != images["Workshop"].pk:
+    home = HomePage.objects.get()
+    if home.hero_image_id != images["Workshop"].pk:
         home.hero_image = images["Workshop"]
         home.save_revision(user=user).publish(user=user)
         report.messages.append("Home page hero image set.")
+
+    _, counts = load_catalogue(home, collection, user)
+    report.products_created = counts["products"]
+    report.images_created += counts["images"]
+    report.documents_created += counts["documents"]
+    if feature_products(HomePage.objects.get()):
+        report.messages.append("Featured products added to the home page.")
     return report

@@ -24,9 +24,18 @@ class RenditionSpec:
 
 PICTURE_FORMATS = "format-{avif,webp,jpeg}"
 
+# <picture> specs: AVIF and WebP sources and a JPEG <img>, at several widths.
 HERO = RenditionSpec("hero", (PICTURE_FORMATS, "width-{480,960,1440}"))
+CARD = RenditionSpec("card", (PICTURE_FORMATS, "fill-{320x240,640x480}"))
+BODY = RenditionSpec("body", (PICTURE_FORMATS, "width-{480,960}"))
+GALLERY_THUMB = RenditionSpec("gallery_thumb", (PICTURE_FORMATS, "fill-{200x200,400x400}"))
+# Single renditions: the lightbox's large image, and the social-media preview.
+GALLERY_LARGE = RenditionSpec("gallery_large", ("format-webp", "max-1600x1600"))
+OG_IMAGE = RenditionSpec("og_image", ("format-jpeg", "fill-1200x630"))
 
-SPECS = {spec.name: spec for spec in (HERO,)}
+SPECS = {
+    spec.name: spec for spec in (HERO, CARD, BODY, GALLERY_THUMB, GALLERY_LARGE, OG_IMAGE)
+}
 
 
 def all_filter_specs() -> list[str]:

@@ -141,6 +141,9 @@ WAGTAILIMAGES_MAX_IMAGE_PIXELS = 128_000_000
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "txt", "xlsx", "zip"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 
+# The currency of product prices (ISO 4217), shown on pages and in schema.org offers.
+CATALOGUE_CURRENCY = "EUR"
+
 # Demo content (manage.py load_demo): the local superuser it creates.
 DEMO_ADMIN_USERNAME = os.environ.get("DEMO_ADMIN_USERNAME", "admin")
 DEMO_ADMIN_PASSWORD = os.environ.get("DEMO_ADMIN_PASSWORD", "catalogue-admin")

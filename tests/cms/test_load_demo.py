@@ -1,3 +1,5 @@
+from io import StringIO
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -5,7 +7,9 @@ from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Collection, Revision
 
+from cms.demo.content import ensure_superuser
 from home.models import HomePage
+from products.models import ProductCategory, ProductPage
 
 pytestmark = pytest.mark.django_db
 
@@ -17,56 +21,60 @@ def counts():
         "documents": get_document_model().objects.count(),
         "collections": Collection.objects.count(),
         "revisions": Revision.objects.count(),
+        "products": ProductPage.objects.count(),
+        "categories": ProductCategory.objects.count(),
     }
 
 
 def run_load_demo():
-    from io import StringIO
-
     out = StringIO()
     call_command("load_demo", stdout=out)
     return out.getvalue()
 
 
-def test_load_demo_creates_media_in_a_demo_collection(media_root):
-    output = run_load_demo()
+def test_load_demo_builds_the_demo_site_once(client, media_root):
+    first_output = run_load_demo()
+    first = counts()
+    second_output = run_load_demo()
 
+    # Idempotent: the second run adds nothing.
+    assert counts() == first
+    assert "0 products, 0 images and 0 documents added" in second_output
+    assert "Superuser created: admin / catalogue-admin" in first_output
+    assert "already exists" in second_output
+
+    # Media: a Demo collection of varied generated images and PDFs, stored with their hashes.
     demo = Collection.objects.get(name="Demo")
     images = get_image_model().objects.filter(collection=demo)
     documents = get_document_model().objects.filter(collection=demo)
-    assert images.count() >= 6 and documents.count() >= 3
-    # Varied formats and sizes, with alt text, credit and a content hash.
     assert {i.file.name.rsplit(".", 1)[1] for i in images} == {"jpg", "png", "webp"}
-    assert len({(i.width, i.height) for i in images}) == images.count()
+    assert len({(i.width, i.height) for i in images}) >= 5
     for image in images:
         assert image.description and image.credit and len(image.file_hash) == 40
         assert (media_root / image.file.name).is_file()
     for document in documents:
+        assert document.file_size and len(document.file_hash) == 40
         assert (media_root / document.file.name).read_bytes().startswith(b"%PDF-")
-    assert "Superuser created: admin / catalogue-admin" in output
 
+    # Catalogue: 24 live products in 4 categories, each with every kind of media block.
+    assert first["products"] == 24 and first["categories"] == 4
+    for product in ProductPage.objects.live():
+        assert product.hero_image and product.category
+        assert {"gallery", "documents", "specs"} <= {b.block_type for b in product.body}
+        assert product.related_products.count() == 2
 
-def test_load_demo_twice_gives_the_same_counts():
-    run_load_demo()
-    first = counts()
-    output = run_load_demo()
-    assert counts() == first
-    assert "0 images and 0 documents added" in output
-    assert "already exists" in output
+    # The home page shows a demo image and featured products.
+    home = HomePage.objects.get()
+    assert home.hero_image.collection == demo
+    html = client.get("/").content.decode()
+    assert f'alt="{home.hero_image.description}"' in html
+    assert "Featured products" in html and html.count('class="card"') == 6
 
 
 def test_superuser_credentials_come_from_settings(settings):
     settings.DEMO_ADMIN_USERNAME = "editor-in-chief"
     settings.DEMO_ADMIN_PASSWORD = "s3cret-pass"
-    output = run_load_demo()
-    user = get_user_model().objects.get(username="editor-in-chief")
+    user, password = ensure_superuser()
     assert user.is_superuser and user.check_password("s3cret-pass")
-    assert "editor-in-chief / s3cret-pass" in output
-
-
-def test_demo_home_page_shows_a_demo_image(client):
-    run_load_demo()
-    home = HomePage.objects.get()
-    assert home.hero_image.collection.name == "Demo"
-    html = client.get("/").content.decode()
-    assert f'alt="{home.hero_image.description}"' in html
+    assert password == "s3cret-pass"
+    assert ensure_superuser() == (user, None)  # exists: password not reported again

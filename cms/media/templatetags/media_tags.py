@@ -32,3 +32,12 @@ def picture_spec(parser, token):
             raise template.TemplateSyntaxError(f"{tag_name}: expected name=value, got {bit!r}")
         attrs[name] = parser.compile_filter(value)
     return PictureNode(image_expr, list(SPECS[spec_name].operations), attrs=attrs)
+
+
+@register.simple_tag
+def rendition_url(image, spec_name):
+    """URL of the single rendition a named spec describes (e.g. a lightbox's large image)."""
+    if not image:
+        return ""
+    (filter_spec,) = SPECS[spec_name].filter_specs
+    return image.get_rendition(filter_spec).url

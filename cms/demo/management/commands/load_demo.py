@@ -4,13 +4,13 @@ from cms.demo.content import load_demo
 
 
 class Command(BaseCommand):
-    help = "Create demo content: a local superuser and a Demo collection of images and PDFs."
+    help = "Create demo content: a superuser, a Demo collection of media and a catalogue."
 
     def handle(self, *args, **options):
         report = load_demo()
         self.stdout.write(
-            f"Demo content: {report.images_created} images and "
-            f"{report.documents_created} documents added."
+            f"Demo content: {report.products_created} products, {report.images_created} images "
+            f"and {report.documents_created} documents added."
         )
         for message in report.messages:
             self.stdout.write(message)

@@ -1,0 +1,145 @@
+"""The StreamField blocks of product pages. Block names match the catalogue bundle format
+(`../shared/catalogue-format.md`): heading, paragraph, image, gallery, documents, specs."""
+
+import copy
+
+from django.template.defaultfilters import filesizeformat
+from wagtail import blocks
+from wagtail.documents import get_document_model
+from wagtail.documents.blocks import DocumentChooserBlock
+from wagtail.images import get_image_model
+from wagtail.images.blocks import ImageBlock
+
+PARAGRAPH_FEATURES = ["h3", "bold", "italic", "link", "ol", "ul"]
+
+
+def first_library_image():
+    return get_image_model().objects.order_by("pk").first()
+
+
+class ProductImageBlock(ImageBlock):
+    """Wagtail's ImageBlock (image, alt text, decorative), safe for repeated images.
+
+    ImageChooserBlock hands out one instance per image id, so two uses of one image would share
+    (and overwrite) each other's alt text: every use gets its own copy instead.
+    """
+
+    def _struct_value_to_image(self, struct_value):
+        if struct_value.get("image") is not None:
+            struct_value["image"] = copy.copy(struct_value["image"])
+        return super()._struct_value_to_image(struct_value)
+
+
+class CaptionedImageBlock(blocks.StructBlock):
+    image = ProductImageBlock()
+    caption = blocks.CharBlock(required=False, max_length=255)
+
+    def get_preview_value(self):
+        image = first_library_image()
+        if image:
+            image.contextual_alt_text, image.decorative = image.default_alt_text, False
+        return blocks.StructValue(self, [("image", image), ("caption", "A caption")])
+
+    class Meta:
+        icon = "image"
+        template = "blocks/image.html"
+        description = "One image with alt text (or marked decorative) and an optional caption."
+
+
+class GalleryBlock(blocks.ListBlock):
+    def __init__(self, **kwargs):
+        super().__init__(ProductImageBlock(), min_num=1, max_num=50, **kwargs)
+
+    def get_preview_value(self):
+        images = list(get_image_model().objects.order_by("pk")[:4])
+        for image in images:
+            image.contextual_alt_text, image.decorative = image.default_alt_text, False
+        return images
+
+    class Meta:
+        icon = "image"
+        template = "blocks/gallery.html"
+        description = "1 to 50 images shown as thumbnails that open large."
+
+
+class DocumentLinkValue(blocks.StructValue):
+    """Presentation of one document link, from stored fields only (no storage calls)."""
+
+    def title(self):
+        return self.get("title") or self["document"].title
+
+    def extension(self):
+        return self["document"].file_extension.upper()
+
+    def size(self):
+        file_size = self["document"].file_size
+        return filesizeformat(file_size) if file_size is not None else ""
+
+
+class DocumentLinkBlock(blocks.StructBlock):
+    document = DocumentChooserBlock()
+    title = blocks.CharBlock(
+        required=False, max_length=255, help_text="Leave empty to use the document's own title."
+    )
+
+    class Meta:
+        icon = "doc-full"
+        value_class = DocumentLinkValue
+
+
+class DocumentListBlock(blocks.ListBlock):
+    def __init__(self, **kwargs):
+        super().__init__(DocumentLinkBlock(), min_num=1, max_num=50, **kwargs)
+
+    def get_preview_value(self):
+        documents = get_document_model().objects.order_by("pk")[:2]
+        return self.to_python([{"document": d.pk, "title": ""} for d in documents])
+
+    class Meta:
+        icon = "doc-full"
+        template = "blocks/documents.html"
+        description = "Downloads (datasheets, manuals): 1 to 50 documents."
+
+
+class SpecRowBlock(blocks.StructBlock):
+    name = blocks.CharBlock(max_length=255)
+    value = blocks.CharBlock(max_length=255)
+
+    class Meta:
+        icon = "list-ul"
+
+
+class SpecsBlock(blocks.ListBlock):
+    def __init__(self, **kwargs):
+        super().__init__(SpecRowBlock(), min_num=1, max_num=100, **kwargs)
+
+    class Meta:
+        icon = "table"
+        template = "blocks/specs.html"
+        description = "A specification table: 1 to 100 name/value rows."
+        preview_value = [
+            {"name": "Height", "value": "92 cm"},
+            {"name": "Weight", "value": "6 kg"},
+        ]
+
+
+class ProductBodyBlock(blocks.StreamBlock):
+    heading = blocks.CharBlock(
+        max_length=255,
+        icon="title",
+        form_classname="title",
+        template="blocks/heading.html",
+        description="A section heading.",
+        preview_value="Craftsmanship",
+    )
+    paragraph = blocks.RichTextBlock(
+        features=PARAGRAPH_FEATURES,
+        icon="pilcrow",
+        template="blocks/paragraph.html",
+        description="Text with bold, italic, links, lists and sub-headings.",
+        preview_value="<p>Solid oak, <b>hand finished</b> in our workshop.</p>",
+    )
+    image = CaptionedImageBlock()
+    gallery = GalleryBlock()
+    documents = DocumentListBlock()
+    specs = SpecsBlock()
