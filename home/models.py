@@ -70,8 +70,6 @@ class HomePage(Page):
 
 class HomePageFeaturedProduct(Orderable):
     page = ParentalKey(HomePage, related_name="featured_products", on_delete=models.CASCADE)
-    product = models.ForeignKey(
-        "products.ProductPage", on_delete=models.CASCADE, related_name="+"
-    )
+    product = models.ForeignKey("products.ProductPage", on_delete=models.CASCADE, related_name="+")
 
     panels = [FieldPanel("product")]

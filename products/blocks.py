@@ -65,7 +65,8 @@ class GalleryBlock(blocks.ListBlock):
 class DocumentLinkValue(blocks.StructValue):
     """Presentation of one document link, from stored fields only (no storage calls)."""
 
-    def title(self):
+    def display_title(self):
+        """The title given for this use, else the document's own title."""
         return self.get("title") or self["document"].title
 
     def extension(self):

@@ -16,13 +16,38 @@ from products.models import (
 )
 
 CATEGORIES = {
-    "Chairs": ["Oak dining", "Walnut lounge", "Ash stacking", "Beech bar", "Cane side", "Elm rocking"],
-    "Tables": ["Oak dining", "Walnut coffee", "Steel desk", "Birch side", "Marble bistro",
-               "Teak console"],
-    "Lighting": ["Brass floor", "Opal pendant", "Linen table", "Copper wall", "Glass globe",
-                 "Paper lantern"],
-    "Storage": ["Steel shelving", "Oak sideboard", "Pine chest", "Ash wardrobe", "Cherry bookcase",
-                "Walnut cabinet"],
+    "Chairs": [
+        "Oak dining",
+        "Walnut lounge",
+        "Ash stacking",
+        "Beech bar",
+        "Cane side",
+        "Elm rocking",
+    ],
+    "Tables": [
+        "Oak dining",
+        "Walnut coffee",
+        "Steel desk",
+        "Birch side",
+        "Marble bistro",
+        "Teak console",
+    ],
+    "Lighting": [
+        "Brass floor",
+        "Opal pendant",
+        "Linen table",
+        "Copper wall",
+        "Glass globe",
+        "Paper lantern",
+    ],
+    "Storage": [
+        "Steel shelving",
+        "Oak sideboard",
+        "Pine chest",
+        "Ash wardrobe",
+        "Cherry bookcase",
+        "Walnut cabinet",
+    ],
 }
 NOUNS = {"Chairs": "chair", "Tables": "table", "Lighting": "lamp", "Storage": "unit"}
 FORMATS = ["jpeg", "png", "webp"]
@@ -62,8 +87,13 @@ def load_catalogue(home, collection, user):
         ext = "jpg" if fmt == "jpeg" else fmt
         filename = label.lower().replace(" ", "-") + "." + ext
         img, created = add_image(
-            make_image(label, width, height, fmt), filename, title=label, description=alt,
-            credit="Generated for the demo, CC0", collection=collection, user=user,
+            make_image(label, width, height, fmt),
+            filename,
+            title=label,
+            description=alt,
+            credit="Generated for the demo, CC0",
+            collection=collection,
+            user=user,
         )
         counts["images"] += created
         return img

@@ -33,9 +33,7 @@ GALLERY_THUMB = RenditionSpec("gallery_thumb", (PICTURE_FORMATS, "fill-{200x200,
 GALLERY_LARGE = RenditionSpec("gallery_large", ("format-webp", "max-1600x1600"))
 OG_IMAGE = RenditionSpec("og_image", ("format-jpeg", "fill-1200x630"))
 
-SPECS = {
-    spec.name: spec for spec in (HERO, CARD, BODY, GALLERY_THUMB, GALLERY_LARGE, OG_IMAGE)
-}
+SPECS = {spec.name: spec for spec in (HERO, CARD, BODY, GALLERY_THUMB, GALLERY_LARGE, OG_IMAGE)}
 
 
 def all_filter_specs() -> list[str]:

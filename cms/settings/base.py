@@ -125,6 +125,21 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# Caches: Wagtail keeps renditions in a "renditions" cache when there is one, else in the
+# default cache, where hundreds of them would evict everything else (site root paths, ...).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "default",
+    },
+    "renditions": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "renditions",
+        "TIMEOUT": 600,
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    },
+}
+
 # Complex page models can exceed Django's default of 1000 fields per form in the editor.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 

@@ -1,0 +1,127 @@
+"""A product page's and a listing's cost must not grow with what they show.
+
+Counts are taken on the second request, when every rendition exists in the database (the
+first request creates them), with Wagtail's rendition cache emptied, as after a restart or on
+another node: the budget must not depend on that cache. The numbers are exact: a change that
+adds a query fails here, on purpose.
+"""
+
+import pytest
+from django.core.cache import caches
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import (
+    DocumentFactory,
+    ImageFactory,
+    ProductCategoryFactory,
+    ProductPageFactory,
+    documents_block,
+    gallery_block,
+    image_block,
+    specs_block,
+)
+from tests.storage import CountingStorage
+
+pytestmark = pytest.mark.django_db
+
+PRODUCT_PAGE_QUERIES = 12
+LISTING_QUERIES = 11
+SMALL = (48, 36)  # tiny originals: the renditions are cheap to make
+
+
+def small_image():
+    return ImageFactory(size=SMALL)
+
+
+def product_with(catalogue, n_images, n_documents, n_related=1):
+    """A product with a hero, one image block, a gallery of n_images - 1 (at least one),
+    n_documents downloads, specs, tags and related products."""
+    related = [
+        ProductPageFactory(parent=catalogue, hero_image=small_image()) for _ in range(n_related)
+    ]
+    gallery = [small_image() for _ in range(max(n_images - 1, 1))]
+    page = ProductPageFactory(
+        parent=catalogue,
+        hero_image=small_image(),
+        category=ProductCategoryFactory(name="Chairs"),
+        body=[
+            image_block(small_image(), alt="Detail"),
+            gallery_block(gallery),
+            documents_block([DocumentFactory() for _ in range(n_documents)]),
+            specs_block([("Height", "92 cm")]),
+        ],
+    )
+    page.tags.add("oak", "dining")
+    for product in related:
+        page.related_products.create(product=product)
+    page.save()
+    return page
+
+
+def queries_for(client, url):
+    assert client.get(url).status_code == 200  # creates the renditions
+    caches["renditions"].clear()
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(context.captured_queries)
+
+
+def test_product_page_queries_do_not_grow_with_images_or_documents(client, catalogue):
+    small = product_with(catalogue, n_images=1, n_documents=1, n_related=1)
+    medium = product_with(catalogue, n_images=10, n_documents=1, n_related=2)
+    large = product_with(catalogue, n_images=50, n_documents=10, n_related=4)
+
+    assert queries_for(client, small.url) == PRODUCT_PAGE_QUERIES
+    assert queries_for(client, medium.url) == PRODUCT_PAGE_QUERIES
+    assert queries_for(client, large.url) == PRODUCT_PAGE_QUERIES
+
+
+def test_listing_queries_do_not_grow_with_cards(client, catalogue, home):
+    ProductPageFactory(
+        parent=catalogue, hero_image=small_image(), category=ProductCategoryFactory(name="Chairs")
+    )
+    one_card = queries_for(client, catalogue.url)
+
+    for n in range(23):
+        ProductPageFactory(
+            parent=catalogue,
+            hero_image=small_image(),
+            category=ProductCategoryFactory(name=f"Category {n % 4}"),
+        )
+    html = client.get(catalogue.url).content.decode()
+    assert html.count('class="card"') == 24
+    assert one_card == queries_for(client, catalogue.url) == LISTING_QUERIES
+
+
+def test_home_page_queries_do_not_grow_with_featured_products(client, catalogue, home):
+    def feature(n):
+        for _ in range(n):
+            home.featured_products.create(
+                product=ProductPageFactory(parent=catalogue, hero_image=small_image())
+            )
+        home.save()
+
+    feature(1)
+    one = queries_for(client, "/")
+    feature(5)
+    assert queries_for(client, "/") == one
+
+
+def test_rendering_makes_no_storage_calls_once_renditions_exist(client, catalogue, settings):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "tests.storage.CountingStorage"},
+    }
+    page = product_with(catalogue, n_images=5, n_documents=3, n_related=2)
+    urls = [page.url, catalogue.url, "/"]
+    for url in urls:
+        client.get(url)  # first visits create renditions: writes are expected here
+    assert CountingStorage.calls["save"] > 0  # the wrapper really is the storage in use
+
+    CountingStorage.calls.clear()
+    caches["renditions"].clear()
+    for url in urls:
+        assert client.get(url).status_code == 200
+    assert CountingStorage.calls == {}
