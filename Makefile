@@ -4,13 +4,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test install migrate demo lint format constraints clean
+.PHONY: run test bench install migrate demo lint format constraints clean
 
 run: demo ## Set up, migrate, load demo content and serve on 127.0.0.1:8000
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: install lint ## Set up and run the whole suite
 	$(BIN)/python -m pytest
+
+bench: install ## Benchmarks; results go to docs/benchmarks.md
+	$(BIN)/python tests/benchmarks/bench_pages.py
 
 install: $(INSTALLED)
 

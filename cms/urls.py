@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django.conf import settings
 from django.conf.urls.static import static
 from django.urls import include, path
@@ -21,9 +23,12 @@ urlpatterns = [
     ),
 ]
 
-# Django serves uploaded media only when DEBUG is on (static() returns nothing otherwise);
-# in production a web server or object storage serves them.
-urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Django serves renditions (images/) only when DEBUG is on (static() returns nothing
+# otherwise); in production a web server or object storage serves them. Originals and
+# documents are never served from MEDIA_URL: pages use renditions and Wagtail's document view.
+urlpatterns += static(
+    f"{settings.MEDIA_URL}images/", document_root=Path(settings.MEDIA_ROOT) / "images"
+)
 
 # Wagtail's page serving catches everything else: keep it last.
 urlpatterns += [path("", include(wagtail_urls))]

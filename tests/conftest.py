@@ -2,6 +2,7 @@ import shutil
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
 from django.urls import clear_url_caches
 
 _SESSION_MEDIA_ROOT = settings.MEDIA_ROOT
@@ -12,6 +13,28 @@ def media_root(settings, tmp_path):
     """Every test writes media into its own temporary folder, never the real MEDIA_ROOT."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def empty_caches():
+    """Ids and content hashes repeat from test to test (each test's rows are rolled back), so
+    a cached rendition from an earlier test would point at a file that is gone."""
+    for cache in caches.all(initialized_only=True):
+        cache.clear()
+
+
+@pytest.fixture
+def home(db):
+    from home.models import HomePage
+
+    return HomePage.objects.get()
+
+
+@pytest.fixture
+def catalogue(home):
+    from tests.factories import ProductIndexPageFactory
+
+    return ProductIndexPageFactory(parent=home)
 
 
 @pytest.fixture

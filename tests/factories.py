@@ -1,5 +1,6 @@
-"""Test data built with wagtail-factories, fixed for two traps of the stock factories:
-they make a new root collection on every call, and leave `file_hash` empty."""
+"""Test data built with wagtail-factories. The stock factories make a new root collection on
+every call: these use the existing root. (`file_hash` and `file_size` are set by the models'
+save, cms/media/models.py.)"""
 
 import factory
 import wagtail_factories
@@ -22,23 +23,11 @@ class ImageFactory(wagtail_factories.ImageFactory):
     class Params:
         size = (640, 480)
 
-    @factory.post_generation
-    def file_metadata(obj, create, extracted, **kwargs):
-        obj._set_image_file_metadata()
-        if create:
-            obj.save(update_fields=["file_size", "file_hash"])
-
 
 class DocumentFactory(wagtail_factories.DocumentFactory):
     collection = factory.LazyFunction(Collection.get_first_root_node)
     title = factory.Sequence(lambda n: f"Document {n}")
     file = factory.LazyAttribute(lambda o: ContentFile(make_pdf(o.title), name="manual.pdf"))
-
-    @factory.post_generation
-    def file_metadata(obj, create, extracted, **kwargs):
-        obj._set_document_file_metadata()
-        if create:
-            obj.save(update_fields=["file_size", "file_hash"])
 
 
 class ProductCategoryFactory(factory.django.DjangoModelFactory):

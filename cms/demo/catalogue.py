@@ -114,11 +114,12 @@ def load_catalogue(home, collection, user):
         category, _ = ProductCategory.objects.get_or_create(
             slug=category_name.lower(), defaults={"name": category_name}
         )
-        hero = image(title, f"{title}, front view", 1600, 1067, FORMATS[n % 3])
+        hero = image(title, f"{title}, front view", 1200, 800, FORMATS[n % 3])
+        # Gallery views are shared by the products of a category: fewer files to render.
         gallery = [
-            image(f"{title} {view}", f"{title}, {view} view", width, height, FORMATS[(n + i) % 3])
+            image(f"{category_name} {view}", f"{category_name}: {view}", width, height, FORMATS[i])
             for i, (view, width, height) in enumerate(
-                [("side", 1200, 900), ("detail", 900, 1200), ("in a room", 1400, 800)]
+                [("side view", 1000, 750), ("detail", 750, 1000), ("in a room", 1200, 700)]
             )
         ]
         datasheet = document(
@@ -127,7 +128,7 @@ def load_catalogue(home, collection, user):
         page = ProductPage(
             title=title,
             sku=sku,
-            summary=f"A {title.lower()} made to last, with a datasheet and care guide.",
+            summary=f"{title}, made to last. Comes with a datasheet and a care guide.",
             price=Decimal(89 + n * 17) + Decimal("0.50") * (n % 2),
             category=category,
             hero_image=hero,
@@ -150,6 +151,7 @@ def load_catalogue(home, collection, user):
                     for img in [hero, *gallery]
                 ],
             },
+            {"type": "heading", "value": "Downloads"},
             {
                 "type": "documents",
                 "value": [

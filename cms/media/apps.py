@@ -1,7 +1,14 @@
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class MediaConfig(AppConfig):
     name = "cms.media"
     label = "media"
     verbose_name = "Media library"
+
+    def ready(self):
+        from PIL import Image
+
+        # Pillow's own decompression-bomb guard agrees with the site's limit.
+        Image.MAX_IMAGE_PIXELS = settings.WAGTAILIMAGES_MAX_IMAGE_PIXELS

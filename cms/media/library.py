@@ -1,8 +1,8 @@
 """Adding media to the library from code (demo content, imports).
 
-Wagtail's upload forms set `file_size` and `file_hash`; code that creates images or documents
-directly must do the same, or deduplication by content silently fails. These functions do it,
-and reuse an existing item with the same content instead of storing the file twice.
+The models' `save()` validates the file and sets `file_size` and `file_hash`
+(cms/media/models.py); these functions add what a library needs on top: an item whose
+content is already there is reused, not stored a second time.
 """
 
 import hashlib
@@ -18,7 +18,8 @@ def content_hash(content: bytes) -> str:
 
 
 def add_image(content, filename, *, title, collection, description="", credit="", user=None):
-    """Return `(image, created)`: the library image with this content, added if new."""
+    """Return `(image, created)`: the library image with this content, added if new.
+    Raises ValidationError when the file fails the upload checks."""
     Image = get_image_model()
     existing = Image.objects.filter(file_hash=content_hash(content)).first()
     if existing:
@@ -31,13 +32,13 @@ def add_image(content, filename, *, title, collection, description="", credit=""
         uploaded_by_user=user,
         file=ContentFile(content, name=filename),
     )
-    image._set_image_file_metadata()
     image.save()
     return image, True
 
 
 def add_document(content, filename, *, title, collection, user=None):
-    """Return `(document, created)`: the library document with this content, added if new."""
+    """Return `(document, created)`: the library document with this content, added if new.
+    Raises ValidationError when the file fails the upload checks."""
     Document = get_document_model()
     existing = Document.objects.filter(file_hash=content_hash(content)).first()
     if existing:
@@ -48,6 +49,5 @@ def add_document(content, filename, *, title, collection, user=None):
         uploaded_by_user=user,
         file=ContentFile(content, name=filename),
     )
-    document._set_document_file_metadata()
     document.save()
     return document, True

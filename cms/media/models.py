@@ -3,27 +3,131 @@
 They replace Wagtail's own models from the first migration (WAGTAILIMAGES_IMAGE_MODEL,
 WAGTAILDOCS_DOCUMENT_MODEL), so fields can be added later without moving data between tables.
 Files land in folders by kind: original_images/, images/ (renditions), documents/.
+
+Every save of a new file runs the same checks as an admin upload (cms/media/validation.py)
+and records `file_size` and `file_hash`, so no way in, code included, can skip them.
 """
 
-from django.db import models
+from django.db import models, transaction
+from PIL import ExifTags, Image
 from wagtail.documents.models import AbstractDocument, Document
-from wagtail.images.models import AbstractImage, AbstractRendition, Image
+from wagtail.images.models import (
+    AbstractImage,
+    AbstractRendition,
+    WagtailImageField,
+    WagtailImageFieldFile,
+    get_upload_to,
+)
+from wagtail.images.models import Image as WagtailImage
+
+from cms.media import transaction as media_transaction
+from cms.media.rendering import CleanFilter
+from cms.media.tasks import generate_renditions
+from cms.media.validation import clean_filename, validate_document, validate_image
+
+# EXIF orientations that turn the picture a quarter: its displayed width is the stored height.
+QUARTER_TURNS = {5, 6, 7, 8}
 
 
-class CustomImage(AbstractImage):
+class OrientedImageFieldFile(WagtailImageFieldFile):
+    def get_image_dimensions(self):
+        """Width and height as displayed, after the EXIF orientation is applied."""
+        close = self.closed
+        try:
+            self.open()
+            self.seek(0)
+            with Image.open(self) as image:
+                width, height = image.size
+                orientation = image.getexif().get(ExifTags.Base.Orientation, 1)
+        except Exception:  # noqa: BLE001 - a broken file is rejected by validation on save
+            return None, None
+        finally:
+            if close:
+                self.close()
+            else:
+                self.seek(0)
+        return (height, width) if orientation in QUARTER_TURNS else (width, height)
+
+
+class OrientedImageField(WagtailImageField):
+    attr_class = OrientedImageFieldFile
+
+
+class FileTrackingMixin:
+    """Validate new files, clean up after failed saves, and delete replaced files."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Read the raw value: going through the descriptor would load a deferred field.
+        raw = self.__dict__.get("file")
+        self._stored_file_name = getattr(raw, "name", raw) or None
+
+    def has_new_file(self):
+        return bool(self.file) and not self.file._committed
+
+    def save(self, *args, **kwargs):
+        new_file = self.has_new_file()
+        if new_file:
+            self.validate_file()
+            self.set_file_metadata()
+        replaced = self._stored_file_name if new_file and self.pk else None
+        try:
+            super().save(*args, **kwargs)
+        except BaseException:
+            # The file was written before the row failed: do not leave it behind.
+            if new_file and self.file._committed:
+                self.file.storage.delete(self.file.name)
+            raise
+        if new_file:
+            media_transaction.written(self.file.storage, self.file.name)
+            self.file_replaced(replaced)
+        self._stored_file_name = self.file.name
+
+    def file_replaced(self, old_name):
+        if old_name and old_name != self.file.name:
+            storage = self.file.storage
+            transaction.on_commit(lambda: storage.delete(old_name))
+
+
+class CustomImage(FileTrackingMixin, AbstractImage):
     """A library image. Its `description` is the default alt text wherever it is used."""
 
+    file = OrientedImageField(
+        verbose_name="file", upload_to=get_upload_to, width_field="width", height_field="height"
+    )
     credit = models.CharField(
         max_length=255,
         blank=True,
         help_text="Photographer and licence, e.g. “Photo: Studio North, CC BY 4.0”.",
     )
 
-    admin_form_fields = (*Image.admin_form_fields, "credit")
+    admin_form_fields = (*WagtailImage.admin_form_fields, "credit")
 
     class Meta(AbstractImage.Meta):
         verbose_name = "image"
         verbose_name_plural = "images"
+
+    def get_upload_to(self, filename):
+        return super().get_upload_to(clean_filename(filename))
+
+    def validate_file(self):
+        validate_image(self.file, self.file.name)
+
+    def set_file_metadata(self):
+        self._set_image_file_metadata()
+
+    def file_replaced(self, old_name):
+        super().file_replaced(old_name)
+        if old_name and old_name != self.file.name:
+            # Renditions of the old picture are wrong now.
+            self.renditions.all().delete()
+        # Make every rendition the templates use before the first visitor asks for one.
+        pk = self.pk
+        transaction.on_commit(lambda: generate_renditions.enqueue(pk))
+
+    def generate_rendition_file(self, filter, *, source=None):
+        # Every rendition goes through CleanFilter: upright, sRGB, no metadata (rendering.py).
+        return super().generate_rendition_file(CleanFilter(filter.spec), source=source)
 
 
 class Rendition(AbstractRendition):
@@ -37,9 +141,14 @@ class Rendition(AbstractRendition):
         ]
 
 
-class CustomDocument(AbstractDocument):
+def document_upload_to(instance, filename):
+    return f"documents/{clean_filename(filename)}"
+
+
+class CustomDocument(FileTrackingMixin, AbstractDocument):
     """A library document (datasheet, manual). `file_size` and `file_hash` are stored on save."""
 
+    file = models.FileField(upload_to=document_upload_to, verbose_name="file")
     # Indexed (Wagtail's is not): imports look documents up by content hash.
     file_hash = models.CharField(max_length=40, blank=True, editable=False, db_index=True)
 
@@ -48,3 +157,9 @@ class CustomDocument(AbstractDocument):
     class Meta(AbstractDocument.Meta):
         verbose_name = "document"
         verbose_name_plural = "documents"
+
+    def validate_file(self):
+        validate_document(self.file, self.file.name)
+
+    def set_file_metadata(self):
+        self._set_document_file_metadata()

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -148,13 +149,35 @@ WAGTAIL_SITE_NAME = "Catalogue"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 
+# Media library: models, upload forms and limits (checked by cms/media/validation.py on
+# every way in: admin forms, imports, code).
 WAGTAILIMAGES_IMAGE_MODEL = "media.CustomImage"
 WAGTAILDOCS_DOCUMENT_MODEL = "media.CustomDocument"
+WAGTAILIMAGES_IMAGE_FORM_BASE = "cms.media.forms.ImageForm"
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "cms.media.forms.DocumentForm"
 WAGTAILIMAGES_EXTENSIONS = ["avif", "gif", "jpg", "jpeg", "png", "webp"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
-WAGTAILIMAGES_MAX_IMAGE_PIXELS = 128_000_000
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = 128_000_000  # width x height x frames
+MEDIA_MAX_FRAMES = 500
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "txt", "xlsx", "zip"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+MEDIA_MAX_ZIP_INFLATED_SIZE = 200 * 1024 * 1024  # office files and zips, unpacked
+MEDIA_MAX_ZIP_ENTRIES = 10_000
+# Documents go through Wagtail's serve view: privacy checks, Content-Security-Policy,
+# nosniff, attachment disposition for anything but PDFs.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+# Originals larger than this are listed in the admin's media health report.
+MEDIA_OVERSIZED_BYTES = 5 * 1024 * 1024
+MEDIA_OVERSIZED_PIXELS = 6000
+
+# Background tasks (django-tasks): renditions ahead of time, search and reference indexing,
+# file deletion. "immediate" runs them in-process (development, tests); "database" queues
+# them for `manage.py db_worker` (production's default).
+TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[os.environ.get("TASKS_BACKEND", "immediate")]}}
 
 # The currency of product prices (ISO 4217), shown on pages and in schema.org offers.
 CATALOGUE_CURRENCY = "EUR"

@@ -12,5 +12,12 @@ ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver"]
 # Removed at the end of the test session by tests/conftest.py.
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="catalogue-test-media-"))
 
+# A file, not SQLite's default in-memory test database: commands that fork worker processes
+# (warm_renditions --jobs) must see the same data.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / "catalogue-test.sqlite3")
+    }
+
 # Fast password hashing: tests create many users.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -5,7 +5,7 @@ from django.core.files.storage import default_storage
 
 @pytest.fixture
 def stored_file():
-    return default_storage.save("original_images/served.txt", ContentFile(b"media bytes"))
+    return default_storage.save("images/served.txt", ContentFile(b"media bytes"))
 
 
 @pytest.mark.django_db

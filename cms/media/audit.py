@@ -1,0 +1,54 @@
+"""Find rows whose files are missing and files that no row references (manage.py media_audit)."""
+
+import posixpath
+from dataclasses import dataclass, field
+
+from django.core.files.storage import default_storage
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
+
+MEDIA_FOLDERS = ("original_images", "images", "documents")
+
+
+@dataclass
+class AuditReport:
+    missing: list = field(default_factory=list)  # (kind, pk, file name)
+    orphans: list = field(default_factory=list)  # file names
+    deleted: list = field(default_factory=list)
+
+
+def stored_files(storage, folder):
+    """Every file under `folder` in the storage, recursively."""
+    if not storage.exists(folder):
+        return
+    directories, files = storage.listdir(folder)
+    for name in files:
+        yield posixpath.join(folder, name)
+    for directory in directories:
+        yield from stored_files(storage, posixpath.join(folder, directory))
+
+
+def audit_media(delete=False, storage=default_storage):
+    """Audit the library's files. With `delete`, remove the orphan files (never rows)."""
+    Image = get_image_model()
+    rows = [
+        ("image", Image.objects.values_list("pk", "file")),
+        ("rendition", Image.get_rendition_model().objects.values_list("pk", "file")),
+        ("document", get_document_model().objects.values_list("pk", "file")),
+    ]
+    report = AuditReport()
+    referenced = set()
+    for kind, values in rows:
+        for pk, name in values:
+            referenced.add(name)
+            if not storage.exists(name):
+                report.missing.append((kind, pk, name))
+    for folder in MEDIA_FOLDERS:
+        for name in stored_files(storage, folder):
+            if name not in referenced:
+                report.orphans.append(name)
+    if delete:
+        for name in report.orphans:
+            storage.delete(name)
+            report.deleted.append(name)
+    return report

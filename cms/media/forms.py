@@ -1,0 +1,55 @@
+"""Upload forms for the admin (single, multiple and chooser uploads all build on these,
+through WAGTAILIMAGES_IMAGE_FORM_BASE and WAGTAILDOCS_DOCUMENT_FORM_BASE).
+
+Our checks run first, in the file field, so that a hostile or broken file becomes a form
+error naming the file and the rule, never a server error in Wagtail's or Pillow's code.
+The field is swapped in `__init__` rather than declared: Wagtail's multiple-upload edit
+forms exclude `file` through Meta, which does not remove a declared field.
+"""
+
+from django import forms
+from wagtail.documents.forms import BaseDocumentForm
+from wagtail.images.fields import WagtailImageField
+from wagtail.images.forms import BaseImageForm
+
+from cms.media.validation import validate_document, validate_image
+
+
+class CheckedImageField(WagtailImageField):
+    def to_python(self, data):
+        if data is not None and hasattr(data, "read"):
+            validate_image(data, data.name)
+        return super().to_python(data)
+
+
+class CheckedDocumentField(forms.FileField):
+    def to_python(self, data):
+        if data is not None and hasattr(data, "read"):
+            validate_document(data, data.name)
+        return super().to_python(data)
+
+
+def swap_file_field(form, field_class):
+    field = form.fields.get("file")
+    if field is not None:
+        form.fields["file"] = field_class(
+            label=field.label, required=field.required, widget=field.widget
+        )
+
+
+class ImageForm(BaseImageForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        swap_file_field(self, CheckedImageField)
+        if "description" in self.fields:
+            self.fields["description"].label = "Alt text (description)"
+            self.fields["description"].help_text = (
+                "What the image shows, for people who cannot see it. Used wherever the image "
+                "appears, unless a page gives its own."
+            )
+
+
+class DocumentForm(BaseDocumentForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        swap_file_field(self, CheckedDocumentField)

@@ -1,0 +1,73 @@
+"""Backfill renditions for the whole library (manage.py warm_renditions)."""
+
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+from django.db import connections
+from wagtail.images import get_image_model
+
+from cms.media.renditions import all_filter_specs
+
+
+@dataclass
+class WarmReport:
+    images: int = 0
+    created: int = 0
+    failed: list = None
+
+
+def missing_specs(image, specs, existing):
+    return [spec for spec in specs if (image.pk, spec) not in existing]
+
+
+def warm_chunk(image_ids):
+    """Create the missing renditions of these images; return (created, failures)."""
+    Image = get_image_model()
+    specs = all_filter_specs()
+    Rendition = Image.get_rendition_model()
+    existing = set(
+        Rendition.objects.filter(image_id__in=image_ids).values_list("image_id", "filter_spec")
+    )
+    created, failures = 0, []
+    for image in Image.objects.filter(pk__in=image_ids):
+        todo = missing_specs(image, specs, existing)
+        if not todo:
+            continue
+        try:
+            image.get_renditions(*todo)
+            created += len(todo)
+        except Exception as error:  # noqa: BLE001 - one broken original must not stop the rest
+            failures.append((image.pk, image.title, str(error)[:200]))
+    return created, failures
+
+
+def warm_renditions(jobs=1, chunk_size=20, progress=None):
+    """Create every missing rendition the templates use, for every image. Idempotent.
+
+    `jobs` > 1 spreads the images over that many processes (one per core); `progress` is
+    called with (images done, images in all) after each chunk.
+    """
+    ids = list(get_image_model().objects.order_by("pk").values_list("pk", flat=True))
+    chunks = [ids[i : i + chunk_size] for i in range(0, len(ids), chunk_size)]
+    report = WarmReport(images=len(ids), failed=[])
+    done = 0
+
+    def record(chunk, result):
+        nonlocal done
+        created, failures = result
+        report.created += created
+        report.failed.extend(failures)
+        done += len(chunk)
+        if progress:
+            progress(done, len(ids))
+
+    if jobs <= 1:
+        for chunk in chunks:
+            record(chunk, warm_chunk(chunk))
+        return report
+    # Child processes open their own database connections.
+    connections.close_all()
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for chunk, result in zip(chunks, pool.map(warm_chunk, chunks), strict=True):
+            record(chunk, result)
+    return report
