@@ -15,6 +15,7 @@ test: install lint ## Set up and run the whole suite
 bench: install ## Benchmarks; results go to docs/benchmarks.md
 	$(BIN)/python tests/benchmarks/bench_pages.py
 	$(BIN)/python tests/benchmarks/bench_media.py
+	$(BIN)/python tests/benchmarks/bench_import.py
 
 install: $(INSTALLED)
 

@@ -10,6 +10,8 @@ from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images import get_image_model
 from wagtail.images.blocks import ImageBlock
 
+from cms.media.renditions import API_BODY
+
 PARAGRAPH_FEATURES = ["h3", "bold", "italic", "link", "ol", "ul"]
 
 
@@ -28,6 +30,24 @@ class ProductImageBlock(ImageBlock):
         if struct_value.get("image") is not None:
             struct_value["image"] = copy.copy(struct_value["image"])
         return super()._struct_value_to_image(struct_value)
+
+    def get_api_representation(self, value, context=None):
+        if value is None:
+            return None
+        rendition = value.get_rendition(API_BODY)
+        return {
+            "image": value.pk,
+            "alt": rendition.alt,
+            "decorative": bool(value.decorative),
+            "url": absolute(context, rendition.url),
+            "width": rendition.width,
+            "height": rendition.height,
+        }
+
+
+def absolute(context, url):
+    request = (context or {}).get("request")
+    return request.build_absolute_uri(url) if request else url
 
 
 class CaptionedImageBlock(blocks.StructBlock):
@@ -82,6 +102,16 @@ class DocumentLinkBlock(blocks.StructBlock):
     title = blocks.CharBlock(
         required=False, max_length=255, help_text="Leave empty to use the document's own title."
     )
+
+    def get_api_representation(self, value, context=None):
+        document = value["document"]
+        return {
+            "document": document.pk,
+            "title": value.display_title(),
+            "url": absolute(context, document.url),
+            "extension": value.extension(),
+            "size": document.file_size,
+        }
 
     class Meta:
         icon = "doc-full"

@@ -14,12 +14,23 @@ from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.api import APIField
 from wagtail.fields import RichTextField, StreamField
+from wagtail.images.api.fields import ImageRenditionField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from cms.media.prefetch import prefetch_renditions
-from cms.media.renditions import BODY, CARD, GALLERY_LARGE, GALLERY_THUMB, HERO, OG_IMAGE
+from cms.media.renditions import (
+    API_CARD,
+    API_LARGE,
+    BODY,
+    CARD,
+    GALLERY_LARGE,
+    GALLERY_THUMB,
+    HERO,
+    OG_IMAGE,
+)
 from products.blocks import ProductBodyBlock
 
 SKU_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
@@ -175,6 +186,12 @@ class ProductPage(Page):
         related_name="+",
         help_text="The main photo. Its description is the alt text.",
     )
+    hero_alt = models.CharField(
+        "hero alt text",
+        max_length=255,
+        blank=True,
+        help_text="Alt text for the hero on this page only; leave empty to use the image's own.",
+    )
     body = StreamField(ProductBodyBlock(), blank=True)
 
     content_panels = [
@@ -185,6 +202,7 @@ class ProductPage(Page):
         ),
         FieldPanel("summary"),
         FieldPanel("hero_image"),
+        FieldPanel("hero_alt"),
         FieldPanel("body"),
         InlinePanel("related_products", label="Related products"),
     ]
@@ -198,8 +216,24 @@ class ProductPage(Page):
         index.FilterField("category"),
     ]
 
+    api_fields = [
+        APIField("sku"),
+        APIField("summary"),
+        APIField("price"),
+        APIField("category_name"),
+        APIField("tags"),
+        APIField("hero_image"),
+        APIField("hero_card", serializer=ImageRenditionField(API_CARD, source="hero_image")),
+        APIField("hero_large", serializer=ImageRenditionField(API_LARGE, source="hero_image")),
+        APIField("body"),
+    ]
+
     parent_page_types = ["products.ProductIndexPage"]
     subpage_types = []
+
+    @property
+    def category_name(self):
+        return self.category.name if self.category else None
 
     def clean(self):
         super().clean()
@@ -230,6 +264,8 @@ class ProductPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
+        if self.hero_image and self.hero_alt:
+            self.hero_image.contextual_alt_text = self.hero_alt
         # One query for every rendition the page shows, however many images it has.
         prefetch_renditions(
             ([self.hero_image], [HERO, OG_IMAGE]),

@@ -189,8 +189,10 @@ def link_related(products):
             page = pages.get(sku)
             if page is None or page.related_products.exists():
                 continue
-            for other in (skus[(i + 1) % len(skus)], skus[(i + 2) % len(skus)]):
-                page.related_products.add(ProductRelatedProduct(product=pages[other]))
+            for order, other in enumerate((skus[(i + 1) % len(skus)], skus[(i + 2) % len(skus)])):
+                page.related_products.add(
+                    ProductRelatedProduct(product=pages[other], sort_order=order)
+                )
             page.save_revision().publish()
 
 
@@ -198,7 +200,7 @@ def feature_products(home: Page, count=6):
     """Feature the first products on the home page, unless it already features some."""
     if home.featured_products.exists():
         return False
-    for product in ProductPage.objects.live().order_by("sku")[:count]:
-        home.featured_products.add(HomePageFeaturedProduct(product=product))
+    for order, product in enumerate(ProductPage.objects.live().order_by("sku")[:count]):
+        home.featured_products.add(HomePageFeaturedProduct(product=product, sort_order=order))
     home.save_revision().publish()
     return True

@@ -68,7 +68,8 @@ class FileTrackingMixin:
     def save(self, *args, **kwargs):
         new_file = self.has_new_file()
         if new_file:
-            self.validate_file()
+            if getattr(self.file.file, "checked_as", None) != self.checked_as:
+                self.validate_file()
             self.set_file_metadata()
         replaced = self._stored_file_name if new_file and self.pk else None
         try:
@@ -102,6 +103,7 @@ class CustomImage(FileTrackingMixin, AbstractImage):
     )
 
     admin_form_fields = (*WagtailImage.admin_form_fields, "credit")
+    checked_as = "image"
 
     class Meta(AbstractImage.Meta):
         verbose_name = "image"
@@ -153,6 +155,7 @@ class CustomDocument(FileTrackingMixin, AbstractDocument):
     file_hash = models.CharField(max_length=40, blank=True, editable=False, db_index=True)
 
     admin_form_fields = Document.admin_form_fields
+    checked_as = "document"
 
     class Meta(AbstractDocument.Meta):
         verbose_name = "document"

@@ -33,6 +33,12 @@ GALLERY_THUMB = RenditionSpec("gallery_thumb", (PICTURE_FORMATS, "fill-{200x200,
 GALLERY_LARGE = RenditionSpec("gallery_large", ("format-webp", "max-1600x1600"))
 OG_IMAGE = RenditionSpec("og_image", ("format-jpeg", "fill-1200x630"))
 
+# Single JPEG renditions the read-only API links (members of the sets above, so they are made
+# ahead of time like the rest).
+API_CARD = "format-jpeg|fill-640x480"
+API_LARGE = "format-jpeg|width-1440"
+API_BODY = "format-jpeg|width-960"
+
 SPECS = {spec.name: spec for spec in (HERO, CARD, BODY, GALLERY_THUMB, GALLERY_LARGE, OG_IMAGE)}
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.template.defaultfilters import filesizeformat
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
@@ -40,6 +41,21 @@ MARKUP = re.compile(
     re.IGNORECASE,
 )
 MAX_FILENAME_LENGTH = 100
+
+
+class CheckedContentFile(ContentFile):
+    """Content that already passed `validate_image` or `validate_document` (an importer checks
+    every file before writing any): the models' save() does not decode it a second time."""
+
+    def __init__(self, content, name, checked_as):
+        super().__init__(content, name=name)
+        self.checked_as = checked_as
+
+
+def read_limit(kind):
+    """How many bytes of a file are worth reading: one more than the upload limit."""
+    name = "WAGTAILIMAGES_MAX_UPLOAD_SIZE" if kind == "image" else "WAGTAILDOCS_MAX_UPLOAD_SIZE"
+    return setting(name, 10 * 1024 * 1024)
 
 
 @dataclass(frozen=True)

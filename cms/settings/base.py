@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.sitemaps",
+    "wagtail.api.v2",
+    "rest_framework",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -176,11 +178,15 @@ MEDIA_OVERSIZED_PIXELS = 6000
 TASK_BACKENDS = {
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
     "database": "django_tasks_db.DatabaseBackend",
+    "dummy": "django_tasks.backends.dummy.DummyBackend",  # recorded, never run (benchmarks)
 }
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[os.environ.get("TASKS_BACKEND", "immediate")]}}
 
 # The currency of product prices (ISO 4217), shown on pages and in schema.org offers.
 CATALOGUE_CURRENCY = "EUR"
+
+# The largest bundle POST /api/catalogue/import/ accepts.
+CATALOGUE_IMPORT_MAX_UPLOAD_SIZE = 512 * 1024 * 1024
 
 # Demo content (manage.py load_demo): the local superuser it creates.
 DEMO_ADMIN_USERNAME = os.environ.get("DEMO_ADMIN_USERNAME", "admin")

@@ -72,8 +72,12 @@ def rendition_set_times(runs):
         specs = [s for s in all_filter_specs() if s.startswith(f"format-{fmt}")]
         times = []
         for run in range(runs):
-            image, _ = add_image(make_image(f"Set {fmt} {run}", 1600, 1067, "jpeg"), "p.jpg",
-                                 title="p", collection=root)
+            image, _ = add_image(
+                make_image(f"Set {fmt} {run}", 1600, 1067, "jpeg"),
+                "p.jpg",
+                title="p",
+                collection=root,
+            )
             image.renditions.all().delete()
             start = time.perf_counter()
             image.get_renditions(*specs)
@@ -94,15 +98,28 @@ def first_versus_repeat(runs, repeats=20):
     for run in range(runs):
         with django.db.transaction.atomic():  # commit: the upload's tasks then run
             images = [
-                add_image(make_image(f"Run {run} image {n}", 1600, 1067, "jpeg"), "p.jpg",
-                          title=f"Run {run} image {n}", description="A product photo",
-                          collection=root)[0]
+                add_image(
+                    make_image(f"Run {run} image {n}", 1600, 1067, "jpeg"),
+                    "p.jpg",
+                    title=f"Run {run} image {n}",
+                    description="A product photo",
+                    collection=root,
+                )[0]
                 for n in range(20)
             ]
         page = ProductPage(
-            title=f"Fresh {run}", slug=f"fresh-{run}", sku=f"FRESH-{run}", hero_image=images[0],
-            body=[{"type": "gallery", "value": [
-                {"image": i.pk, "alt_text": "", "decorative": False} for i in images[1:]]}],
+            title=f"Fresh {run}",
+            slug=f"fresh-{run}",
+            sku=f"FRESH-{run}",
+            hero_image=images[0],
+            body=[
+                {
+                    "type": "gallery",
+                    "value": [
+                        {"image": i.pk, "alt_text": "", "decorative": False} for i in images[1:]
+                    ],
+                }
+            ],
         )
         index.add_child(instance=page)
         caches["renditions"].clear()
@@ -122,7 +139,10 @@ def first_versus_repeat(runs, repeats=20):
 def bomb_memory():
     result = subprocess.run(
         [sys.executable, "-c", BOMB_SCRIPT, "bomb.png", str(ROOT)],
-        cwd=ROOT, capture_output=True, text=True, check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "cms.settings.test"},
     )
     code, grown_kb = result.stdout.split()

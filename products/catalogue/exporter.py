@@ -1,0 +1,175 @@
+"""Exporting every product with its media originals as a bundle (format section 5).
+
+    export_bundle(out_path) -> ExportReport
+
+Products are sorted by SKU; each library file is written once, under `images/` or
+`documents/` with its base name (a clash gets `-2`, `-3`, …); a `media` entry gives every
+file's library details; references carry a per-use alt or title only where it differs from
+the library's. Files are copied byte for byte from storage, one at a time.
+"""
+
+import json
+import posixpath
+import shutil
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
+
+from products.catalogue.manifest import FORMAT
+from products.catalogue.state import plain
+from products.models import ProductPage
+
+
+@dataclass
+class ExportReport:
+    products: int = 0
+    images: int = 0
+    documents: int = 0
+
+
+class MediaFiles:
+    """Library items named by the export, each with its path in the bundle."""
+
+    def __init__(self):
+        self.paths = {}  # (kind, pk) -> bundle path
+        self.items = {}  # bundle path -> library item
+        self.used = set()
+
+    def path(self, kind, item):
+        key = (kind, item.pk)
+        if key not in self.paths:
+            folder = "images" if kind == "image" else "documents"
+            stem, extension = posixpath.splitext(posixpath.basename(item.file.name))
+            path, n = f"{folder}/{stem}{extension}", 1
+            while path in self.used:
+                n += 1
+                path = f"{folder}/{stem}-{n}{extension}"
+            self.used.add(path)
+            self.paths[key] = path
+            self.items[path] = (kind, item)
+        return self.paths[key]
+
+
+def export_bundle(out_path):
+    """Write every product and its media to `out_path` (a folder, or a .zip)."""
+    out_path = Path(out_path)
+    media = MediaFiles()
+    images = get_image_model().objects.in_bulk()
+    documents = get_document_model().objects.in_bulk()
+    products = []
+    pages = (
+        ProductPage.objects.select_related("category", "hero_image")
+        .prefetch_related("tagged_items__tag", "related_products__product")
+        .order_by("sku")
+    )
+    for page in pages:
+        if page.has_unpublished_changes:
+            page = page.get_latest_revision_as_object()
+        products.append(export_product(page, media, images, documents))
+    manifest = {"format": FORMAT, "products": products, "media": media_details(media)}
+    data = json.dumps(manifest, indent=2, ensure_ascii=False).encode() + b"\n"
+    write_bundle(out_path, data, media)
+    kinds = [kind for kind, _ in media.items.values()]
+    return ExportReport(len(products), kinds.count("image"), kinds.count("document"))
+
+
+def image_ref(media, image, alt=None, decorative=False, caption=""):
+    """A reference: the bare path unless an alt or caption must be given."""
+    ref = {"file": media.path("image", image)}
+    if decorative:
+        ref["alt"] = ""
+    elif alt and alt != image.description:
+        ref["alt"] = alt
+    if caption:
+        ref["caption"] = caption
+    return ref if len(ref) > 1 else ref["file"]
+
+
+def export_product(page, media, images, documents):
+    product = {"sku": page.sku, "title": page.title, "slug": page.slug}
+    if page.category:
+        product["category"] = page.category.name
+    if page.summary:
+        product["summary"] = page.summary
+    if page.price is not None:
+        product["price"] = f"{page.price:.2f}"
+    tags = sorted(item.tag.name for item in page.tagged_items.all())
+    if tags:
+        product["tags"] = tags
+    if page.hero_image:
+        product["hero_image"] = image_ref(media, page.hero_image, alt=page.hero_alt)
+    body = [
+        export_block(block, media, images, documents)
+        for block in plain(page.body.get_prep_value())
+    ]
+    if body:
+        product["body"] = body
+    related = [link.product.sku for link in page.related_products.all()]
+    if related:
+        product["related"] = related
+    if not page.live:
+        product["live"] = False
+    return product
+
+
+def export_block(block, media, images, documents):
+    kind, value = block["type"], block["value"]
+    if kind == "image":
+        use = value["image"]
+        value = image_ref(
+            media,
+            images[use["image"]],
+            use["alt_text"],
+            use["decorative"],
+            value.get("caption", ""),
+        )
+    elif kind == "gallery":
+        value = [
+            image_ref(media, images[use["image"]], use["alt_text"], use["decorative"])
+            for use in value
+        ]
+    elif kind == "documents":
+        refs = []
+        for link in value:
+            document = documents[link["document"]]
+            path = media.path("document", document)
+            title = link.get("title")
+            refs.append(
+                {"file": path, "title": title} if title and title != document.title else path
+            )
+        value = refs
+    return {"type": kind, "value": value}
+
+
+def media_details(media):
+    details = {}
+    for path in sorted(media.items):
+        kind, item = media.items[path]
+        entry = {"title": item.title}
+        if kind == "image":
+            if item.description:
+                entry["alt"] = item.description
+            if item.credit:
+                entry["credit"] = item.credit
+        details[path] = entry
+    return details
+
+
+def write_bundle(out_path, manifest, media):
+    if out_path.suffix.lower() == ".zip":
+        with zipfile.ZipFile(out_path, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("catalogue.json", manifest)
+            for path, (_, item) in sorted(media.items.items()):
+                with item.file.open("rb") as source, archive.open(path, "w") as target:
+                    shutil.copyfileobj(source, target, 1024 * 1024)
+        return
+    out_path.mkdir(parents=True, exist_ok=True)
+    (out_path / "catalogue.json").write_bytes(manifest)
+    for path, (_, item) in sorted(media.items.items()):
+        target = out_path / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with item.file.open("rb") as source, target.open("wb") as file:
+            shutil.copyfileobj(source, file, 1024 * 1024)

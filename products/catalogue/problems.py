@@ -1,0 +1,32 @@
+"""Errors and warnings that name their place (`products[12].body[3].value[0].file`,
+`catalogue.csv row 14, column gallery`)."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    where: str
+    message: str
+
+    def __str__(self):
+        return f"{self.where}: {self.message}"
+
+    def as_json(self):
+        return {"where": self.where, "message": self.message}
+
+
+class Problems(list):
+    def add(self, where, message):
+        self.append(Problem(where, message))
+
+
+class BundleInvalid(Exception):
+    """The bundle cannot be read at all (no manifest, an escaping zip entry, ...)."""
+
+    def __init__(self, message=None, problems=None):
+        self.problems = Problems(problems or [])
+        if message:
+            where, _, text = message.partition(": ")
+            self.problems.add(where, text or message)
+        super().__init__("; ".join(str(p) for p in self.problems))

@@ -1,0 +1,17 @@
+from django.core.management.base import BaseCommand
+
+from products.catalogue.exporter import export_bundle
+
+
+class Command(BaseCommand):
+    help = "Export every product with its media as a bundle (a folder, or OUT.zip)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("out", help="folder to create, or a path ending in .zip")
+
+    def handle(self, *args, out, **options):
+        report = export_bundle(out)
+        self.stdout.write(
+            f"Exported {report.products} products, {report.images} images and "
+            f"{report.documents} documents to {out}."
+        )

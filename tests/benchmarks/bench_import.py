@@ -1,0 +1,169 @@
+"""Benchmark: importing a generated bundle of 1,000 products (3 images and 1 PDF each).
+
+First import and re-import of the unchanged bundle, in products per second, each in a fresh
+process whose peak resident memory is reported; the same for a 250-product bundle, to show
+that memory does not grow with the bundle. Rendition generation for the imported images is
+timed separately (`warm_renditions --jobs 2`): the imports run with background tasks
+recorded, not run (TASKS_BACKEND=dummy), and without the importer's rendition step.
+
+    python tests/benchmarks/bench_import.py [--products 1000]
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.benchmarks.report import machine, write_section  # noqa: E402
+
+CHILD = """
+import json, resource, sys, time, django
+django.setup()
+from products.catalogue.importer import import_bundle
+start = time.perf_counter()
+report = import_bundle(sys.argv[1], renditions=False)
+seconds = time.perf_counter() - start
+print(json.dumps({"seconds": seconds, "ok": report.ok, "products": report.products,
+                  "errors": [str(e) for e in report.errors[:3]],
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+WARM = """
+import json, time, django
+django.setup()
+from cms.media.warm import warm_renditions
+start = time.perf_counter()
+report = warm_renditions(jobs=2)
+print(json.dumps({"seconds": time.perf_counter() - start, "images": report.images,
+                  "created": report.created}))
+"""
+
+
+def make_bundle(folder, products):
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.test")
+    from cms.demo.generate import make_image, make_pdf
+
+    (folder / "images").mkdir(parents=True)
+    (folder / "documents").mkdir()
+    items = []
+    for n in range(products):
+        images = []
+        for view in range(3):
+            path = f"images/p{n:04d}-{view}.jpg"
+            (folder / path).write_bytes(make_image(f"Product {n} view {view}", 400, 300, "jpeg"))
+            images.append(path)
+        pdf = f"documents/p{n:04d}.pdf"
+        (folder / pdf).write_bytes(make_pdf(f"Datasheet {n}", [f"SKU P-{n:04d}"]))
+        items.append(
+            {
+                "sku": f"P-{n:04d}",
+                "title": f"Product {n}",
+                "category": f"Category {n % 8}",
+                "summary": f"Product number {n}.",
+                "price": f"{10 + n % 90}.00",
+                "tags": ["bench", f"t{n % 5}"],
+                "hero_image": {"file": images[0], "alt": f"Product {n}, front"},
+                "body": [
+                    {"type": "heading", "value": "Details"},
+                    {"type": "paragraph", "value": f"<p>Everything about product {n}.</p>"},
+                    {
+                        "type": "gallery",
+                        "value": [
+                            {"file": p, "alt": f"Product {n} view {i}"}
+                            for i, p in enumerate(images[1:], start=1)
+                        ],
+                    },
+                    {"type": "documents", "value": [pdf]},
+                    {"type": "specs", "value": [{"name": "Weight", "value": f"{n % 20} kg"}]},
+                ],
+            }
+        )
+    (folder / "catalogue.json").write_text(
+        json.dumps({"format": "catalogue/1", "products": items})
+    )
+
+
+def run_child(script, env, *args):
+    result = subprocess.run(
+        [sys.executable, "-c", script, *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if result.returncode:
+        raise SystemExit(result.stderr[-3000:])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def measure(products, work):
+    bundle = work / f"bundle-{products}"
+    make_bundle(bundle, products)
+    # Production settings: DEBUG off (no query log growing in memory), MEDIA_ROOT from here.
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "cms.settings.production",
+        "DJANGO_SECRET_KEY": "benchmark-only",
+        "DATABASE_URL": f"sqlite:///{work / f'db-{products}.sqlite3'}",
+        "MEDIA_ROOT": str(work / f"media-{products}"),
+        "TASKS_BACKEND": "dummy",
+    }
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    first = run_child(CHILD, env, str(bundle))
+    again = run_child(CHILD, env, str(bundle))
+    assert first["ok"] and again["ok"], (first, again)
+    assert again["products"]["unchanged"] == products
+    return first, again, env
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--products", type=int, default=1000)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="catalogue-bench-import-"))
+    try:
+        small_first, small_again, _ = measure(args.products // 4, work)
+        first, again, env = measure(args.products, work)
+        renditions = run_child(WARM, env)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    n = args.products
+    rate_first, rate_again = n / first["seconds"], n / again["seconds"]
+    lines = [
+        "## Catalogue import (`make bench`: tests/benchmarks/bench_import.py)",
+        "",
+        f"Machine: {machine()}. SQLite, local media. Generated bundle: {n} products, each with "
+        "3 JPEG images (400x300) and 1 PDF, a gallery, documents and specs.",
+        "",
+        "| run | products | time | products/s | peak memory (process) |",
+        "|---|---|---|---|---|",
+        f"| first import | {n} | {first['seconds']:.1f} s | {rate_first:.1f} | "
+        f"{first['peak_mb']:.0f} MB |",
+        f"| re-import, unchanged | {n} | {again['seconds']:.1f} s | {rate_again:.1f} | "
+        f"{again['peak_mb']:.0f} MB |",
+        f"| first import | {n // 4} | {small_first['seconds']:.1f} s | "
+        f"{(n // 4) / small_first['seconds']:.1f} | {small_first['peak_mb']:.0f} MB |",
+        f"| re-import, unchanged | {n // 4} | {small_again['seconds']:.1f} s | "
+        f"{(n // 4) / small_again['seconds']:.1f} | {small_again['peak_mb']:.0f} MB |",
+        "",
+        f"Re-import is {rate_again / rate_first:.1f}x faster than the first import. Peak memory "
+        f"for {n} products is {first['peak_mb'] / small_first['peak_mb']:.2f}x that for "
+        f"{n // 4}. Targets: first import at least 20 products/s, re-import at least 10x "
+        "faster, memory not growing with the bundle.",
+        "",
+        f"Rendition generation, separately: {renditions['created']} renditions for "
+        f"{renditions['images']} images in {renditions['seconds']:.0f} s with "
+        f"`warm_renditions --jobs 2` ({renditions['images'] / renditions['seconds']:.1f} "
+        "images/s).",
+        "",
+        f"Command: `python tests/benchmarks/bench_import.py --products {n}`",
+    ]
+    write_section("import", "\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
