@@ -104,6 +104,19 @@ def read_content(file):
     return content
 
 
+def check_extension(filename, kind, known, setting_name):
+    """The file's extension, if it is one we check and the site allows; else reject."""
+    extension = extension_of(filename)
+    allowed = [e for e in known if e in setting(setting_name, list(known))]
+    if extension not in allowed:
+        reject(
+            filename,
+            f"“.{extension}” is not an accepted {kind} type (accepted: {', '.join(allowed)})",
+            "invalid_extension",
+        )
+    return extension
+
+
 def check_size(filename, content, limit):
     if not content:
         reject(filename, "the file is empty", "empty")
@@ -129,15 +142,7 @@ def check_no_markup(filename, content):
 def validate_image(file, filename):
     """Check an image file; return what was found. Raises ValidationError."""
     content = read_content(file)
-    extension = extension_of(filename)
-    allowed = setting("WAGTAILIMAGES_EXTENSIONS", list(IMAGE_FORMATS))
-    if extension not in IMAGE_FORMATS or extension not in allowed:
-        reject(
-            filename,
-            f"“.{extension}” is not an accepted image type (accepted: "
-            f"{', '.join(sorted(e for e in IMAGE_FORMATS if e in allowed))})",
-            "invalid_extension",
-        )
+    extension = check_extension(filename, "image", IMAGE_FORMATS, "WAGTAILIMAGES_EXTENSIONS")
     check_size(filename, content, setting("WAGTAILIMAGES_MAX_UPLOAD_SIZE", 10 * 1024 * 1024))
     check_no_markup(filename, content)
 
@@ -219,15 +224,9 @@ ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
 def validate_document(file, filename):
     """Check a document: an allowed extension and content that really is of that type."""
     content = read_content(file)
-    extension = extension_of(filename)
-    allowed = setting("WAGTAILDOCS_EXTENSIONS", list(DOCUMENT_EXTENSIONS))
-    if extension not in DOCUMENT_EXTENSIONS or extension not in allowed:
-        reject(
-            filename,
-            f"“.{extension}” is not an accepted document type (accepted: "
-            f"{', '.join(e for e in DOCUMENT_EXTENSIONS if e in allowed)})",
-            "invalid_extension",
-        )
+    extension = check_extension(
+        filename, "document", DOCUMENT_EXTENSIONS, "WAGTAILDOCS_EXTENSIONS"
+    )
     check_size(filename, content, setting("WAGTAILDOCS_MAX_UPLOAD_SIZE", 10 * 1024 * 1024))
 
     if extension == "pdf":
