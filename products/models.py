@@ -13,7 +13,12 @@ from django.utils.functional import cached_property
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
-from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.panels import (
+    FieldPanel,
+    InlinePanel,
+    ObjectList,
+    TabbedInterface,
+)
 from wagtail.api import APIField
 from wagtail.fields import RichTextField, StreamField
 from wagtail.images.api.fields import ImageRenditionField
@@ -184,7 +189,8 @@ class ProductPage(Page):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="The main photo. Its description is the alt text.",
+        help_text="The main photo, at the top of the page and on cards. Its alt text is the "
+        "image's own (its description) unless you give one below.",
     )
     hero_alt = models.CharField(
         "hero alt text",
@@ -195,17 +201,36 @@ class ProductPage(Page):
     body = StreamField(ProductBodyBlock(), blank=True)
 
     content_panels = [
-        *Page.content_panels,
-        MultiFieldPanel(
-            [FieldPanel("sku"), FieldPanel("price"), FieldPanel("category"), FieldPanel("tags")],
-            heading="Catalogue",
-        ),
+        FieldPanel("title", help_text="The product's name, as shown on its page and in lists."),
         FieldPanel("summary"),
-        FieldPanel("hero_image"),
-        FieldPanel("hero_alt"),
-        FieldPanel("body"),
-        InlinePanel("related_products", label="Related products"),
+        FieldPanel(
+            "body",
+            help_text="The page below the hero: text, images, galleries, downloads and specs.",
+        ),
+        InlinePanel(
+            "related_products",
+            label="Related products",
+            help_text="Shown as cards at the foot of the page, in this order.",
+        ),
     ]
+    media_panels = [FieldPanel("hero_image"), FieldPanel("hero_alt")]
+    # Wagtail 8's own page settings (privacy, schedule) live in the side panels; this tab holds
+    # the product's catalogue data.
+    settings_panels = [
+        FieldPanel("sku"),
+        FieldPanel("price"),
+        FieldPanel("category", help_text="Categories are managed under Categories."),
+        FieldPanel("tags", help_text="Words that help visitors find the product."),
+        *Page.settings_panels,
+    ]
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(content_panels, heading="Content"),
+            ObjectList(media_panels, heading="Media"),
+            ObjectList(Page.promote_panels, heading="Promote"),
+            ObjectList(settings_panels, heading="Settings"),
+        ]
+    )
 
     search_fields = [
         *Page.search_fields,
@@ -243,6 +268,10 @@ class ProductPage(Page):
                 raise ValidationError(
                     {"sku": f"The SKU “{self.sku}” is already used by “{clash.title}”."}
                 )
+
+    def validate_unique(self, exclude=None):
+        # clean() has checked the SKU, with a message naming the product that has it.
+        super().validate_unique(exclude={*(exclude or ()), "sku"})
 
     @cached_property
     def related_product_pages(self):

@@ -1,7 +1,12 @@
+from django.urls import reverse
+from wagtail import hooks
+from wagtail.admin.ui.components import Component
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from products.models import ProductCategory
+from products.models import ProductCategory, ProductPage
 
 
 class ProductCategoryViewSet(SnippetViewSet):
@@ -15,3 +20,33 @@ class ProductCategoryViewSet(SnippetViewSet):
 
 
 register_snippet(ProductCategoryViewSet)
+
+
+class CatalogueSummaryPanel(Component):
+    """Dashboard panel: the catalogue at a glance, and what the media library needs."""
+
+    name = "catalogue_summary"
+    order = 50
+    template_name = "products/admin/catalogue_summary.html"
+
+    def get_context_data(self, parent_context):
+        from cms.media import health
+
+        unused_images, unused_documents = health.unused_media()
+        products = ProductPage.objects.all()
+        return {
+            "live": products.filter(live=True).count(),
+            "drafts": products.filter(live=False).count(),
+            "categories": ProductCategory.objects.count(),
+            "images": get_image_model().objects.count(),
+            "documents": get_document_model().objects.count(),
+            "missing_alt": len(health.images_missing_alt_text()),
+            "unused": unused_images.count() + unused_documents.count(),
+            "oversized": health.oversized_images().count(),
+            "health_url": reverse("media_health"),
+        }
+
+
+@hooks.register("construct_homepage_panels")
+def add_catalogue_summary(request, panels):
+    panels.append(CatalogueSummaryPanel())
