@@ -54,3 +54,4 @@ def reload_urls():
 
 def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_SESSION_MEDIA_ROOT, ignore_errors=True)
+    shutil.rmtree(settings.TEST_DATA_DIR, ignore_errors=True)

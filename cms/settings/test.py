@@ -13,11 +13,11 @@ ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver"]
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="catalogue-test-media-"))
 
 # A file, not SQLite's default in-memory test database: commands that fork worker processes
-# (warm_renditions --jobs) must see the same data.
+# (warm_renditions --jobs) must see the same data. One folder per test run, so that two runs
+# on one machine never share a database (removed by tests/conftest.py).
+TEST_DATA_DIR = Path(tempfile.mkdtemp(prefix="catalogue-test-db-"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["TEST"] = {
-        "NAME": str(Path(tempfile.gettempdir()) / "catalogue-test.sqlite3")
-    }
+    DATABASES["default"]["TEST"] = {"NAME": str(TEST_DATA_DIR / "test.sqlite3")}
 
 # Fast password hashing: tests create many users.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -230,7 +230,7 @@ def test_warm_renditions_backfills_once(media_root):
     assert "3 images checked, 0 renditions created." in out.getvalue()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_warm_renditions_uses_several_processes(media_root, settings):
     for n in range(4):
         new_image(f"p{n}.jpg", title=f"P{n}")
