@@ -4,13 +4,20 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test bench install migrate demo lint format constraints clean
+.PHONY: run test bench browser install migrate demo lint format constraints clean
 
 run: demo ## Set up, migrate, load demo content and serve on 127.0.0.1:8000
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: install lint ## Set up and run the whole suite
-	$(BIN)/python -m pytest
+test: install lint browser ## Set up and run the whole suite, browser tests included
+	$(BIN)/python -m pytest --ignore=tests/e2e
+	$(BIN)/python -m pytest tests/e2e
+
+# Browser tests use Debian's Chromium (Playwright may not download its own browsers here).
+browser:
+	command -v chromium >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	  chromium fonts-liberation; }
 
 bench: install ## Benchmarks; results go to docs/benchmarks.md
 	$(BIN)/python tests/benchmarks/bench_pages.py
