@@ -74,7 +74,8 @@ class Content:
     sha1: str
     paths: list  # in manifest order; the first names the file
     existing: object = None  # the library item that already holds this content
-    item: object = None  # the library item once written
+    item_id: int | None = None  # the library item's id once written (not the instance: it
+    # would keep the file's bytes in memory until the import ends)
     title: str = ""
     alt: str = ""
     credit: str = ""
@@ -134,8 +135,8 @@ class Import:
             return
         created_images = self.write(progress)
         if renditions:
-            for image in created_images:
-                make_renditions(image)
+            for image_id in created_images:
+                make_renditions(get_image_model().objects.get(pk=image_id))
 
     # Where products go
 
@@ -462,11 +463,11 @@ class Import:
                 collection = self.import_collection()
                 for content in self.contents.values():
                     if content.existing is None:
-                        content.item = self.add_to_library(content, collection)
+                        content.item_id = self.add_to_library(content, collection).pk
                         if content.kind == "image":
-                            created_images.append(content.item)
+                            created_images.append(content.item_id)
                     else:
-                        content.item = content.existing
+                        content.item_id = content.existing.pk
                 parent = self.parent or self.create_catalogue()
                 categories = self.categories()
                 pages = {}
@@ -548,7 +549,7 @@ class Import:
         return found
 
     def item_id(self, ref):
-        return self.content_of[ref.path].item.pk
+        return self.content_of[ref.path].item_id
 
     def write_product(self, action, spec, page, parent, categories):
         fields = {
@@ -558,7 +559,7 @@ class Import:
             "summary": spec.summary,
             "price": spec.price,
             "category": categories[spec.category.casefold()] if spec.category else None,
-            "hero_image": self.content_of[spec.hero.path].item if spec.hero else None,
+            "hero_image_id": self.content_of[spec.hero.path].item_id if spec.hero else None,
             "hero_alt": self.desired_state(spec, item_id=self.item_id)["hero_alt"],
         }
         body = self.raw_body(spec, self.item_id)

@@ -3,8 +3,9 @@
 First import and re-import of the unchanged bundle, in products per second, each in a fresh
 process whose peak resident memory is reported; the same for a 250-product bundle, to show
 that memory does not grow with the bundle. Rendition generation for the imported images is
-timed separately (`warm_renditions --jobs 2`): the imports run with background tasks
-recorded, not run (TASKS_BACKEND=dummy), and without the importer's rendition step.
+timed separately, on the smaller bundle's images (`warm_renditions --jobs 2`): the imports
+run with background tasks recorded, not run (TASKS_BACKEND=dummy), and without the
+importer's rendition step.
 
     python tests/benchmarks/bench_import.py [--products 1000]
 """
@@ -125,9 +126,9 @@ def main():
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="catalogue-bench-import-"))
     try:
-        small_first, small_again, _ = measure(args.products // 4, work)
-        first, again, env = measure(args.products, work)
-        renditions = run_child(WARM, env)
+        small_first, small_again, small_env = measure(args.products // 4, work)
+        first, again, _ = measure(args.products, work)
+        renditions = run_child(WARM, small_env)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     n = args.products
@@ -154,7 +155,8 @@ def main():
         f"{n // 4}. Targets: first import at least 20 products/s, re-import at least 10x "
         "faster, memory not growing with the bundle.",
         "",
-        f"Rendition generation, separately: {renditions['created']} renditions for "
+        f"Rendition generation, separately, for the {n // 4}-product bundle's images: "
+        f"{renditions['created']} renditions for "
         f"{renditions['images']} images in {renditions['seconds']:.0f} s with "
         f"`warm_renditions --jobs 2` ({renditions['images'] / renditions['seconds']:.1f} "
         "images/s).",
