@@ -266,7 +266,7 @@ class Import:
             try:
                 data = self.bundle.read(path, read_limit(kind))
             except BundleInvalid as error:
-                self.errors.extend(Problem_at(where, p) for p in error.problems)
+                self.errors.extend(problem.moved_to(where) for problem in error.problems)
                 continue
             except OSError as error:
                 self.errors.add(where, f"{path}: cannot be read ({error})")
@@ -422,9 +422,6 @@ class Import:
                 else None
             )
         )
-        hero_alt = ""
-        if spec.hero and spec.hero.alt and spec.hero.alt != self.library_alt(spec.hero):
-            hero_alt = spec.hero.alt
         return {
             "title": spec.title,
             "slug": spec.slug,
@@ -433,11 +430,17 @@ class Import:
             "category": spec.category.casefold() if spec.category else None,
             "tags": sorted(spec.tags),
             "hero_image": item_id(spec.hero) if spec.hero else None,
-            "hero_alt": hero_alt,
+            "hero_alt": self.hero_alt(spec),
             "body": body_state(self.raw_body(spec, item_id)),
             "related": list(spec.related),
             "live": spec.live,
         }
+
+    def hero_alt(self, spec):
+        """The page's own hero alt: the reference's, where it differs from the library's."""
+        if spec.hero and spec.hero.alt and spec.hero.alt != self.library_alt(spec.hero):
+            return spec.hero.alt
+        return ""
 
     def warn_unused_files(self):
         named = set(self.refs_by_path)
@@ -560,7 +563,7 @@ class Import:
             "price": spec.price,
             "category": categories[spec.category.casefold()] if spec.category else None,
             "hero_image_id": self.content_of[spec.hero.path].item_id if spec.hero else None,
-            "hero_alt": self.desired_state(spec, item_id=self.item_id)["hero_alt"],
+            "hero_alt": self.hero_alt(spec),
         }
         body = self.raw_body(spec, self.item_id)
         if action == "create":
@@ -596,13 +599,6 @@ class Import:
                 page.unpublish(user=self.user)
             page.save()  # a page that is not public keeps its latest content in its row too
             page.save_revision(user=self.user, clean=False)
-
-
-def Problem_at(where, problem):  # noqa: N802 - reads as a constructor
-    """A bundle problem re-placed at the reference that named the file."""
-    from products.catalogue.problems import Problem
-
-    return Problem(where, f"{problem.where}: {problem.message}")
 
 
 __all__ = ["ImportReport", "import_bundle", "MediaRef"]

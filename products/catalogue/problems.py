@@ -15,6 +15,10 @@ class Problem:
     def as_json(self):
         return {"where": self.where, "message": self.message}
 
+    def moved_to(self, where):
+        """The same problem, placed at `where` (e.g. the reference that named a bad file)."""
+        return Problem(where, f"{self.where}: {self.message}")
+
 
 class Problems(list):
     def add(self, where, message):
