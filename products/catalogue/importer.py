@@ -41,6 +41,7 @@ from products.catalogue.state import body_state, product_state
 from products.models import ProductCategory, ProductIndexPage, ProductPage, ProductRelatedProduct
 
 IMPORT_COLLECTION = "Catalogue imports"
+COMPARE_CHUNK = 100  # existing products loaded at a time to compare with the manifest
 
 
 @dataclass
@@ -166,13 +167,23 @@ class Import:
         return found[0] if found else None  # none: created when writing
 
     def existing_products(self):
+        """SKU -> (page id, slug) of the manifest's products already on the site. Pages
+        themselves are loaded in chunks when compared, so memory does not grow with the
+        bundle."""
         skus = [spec.sku for spec in self.manifest.products if spec.sku]
         return {
-            page.sku: page
-            for page in ProductPage.objects.filter(sku__in=skus)
+            sku: (pk, slug)
+            for sku, pk, slug in ProductPage.objects.filter(sku__in=skus).values_list(
+                "sku", "pk", "slug"
+            )
+        }
+
+    def pages_to_compare(self, skus):
+        return (
+            ProductPage.objects.filter(sku__in=skus)
             .select_related("category")
             .prefetch_related("tagged_items__tag", "related_products__product")
-        }
+        )
 
     # Rules over the whole manifest
 
@@ -210,7 +221,7 @@ class Import:
         if self.parent is not None:
             siblings = dict(Page.objects.child_of(self.parent).values_list("slug", "pk"))
         taken = {}  # slug -> sku in this manifest
-        own_pk = {sku: page.pk for sku, page in self.existing.items()}
+        own_pk = {sku: pk for sku, (pk, _) in self.existing.items()}
         for spec in self.manifest.products:
             if spec.slug:
                 other = taken.get(spec.slug)
@@ -229,7 +240,7 @@ class Import:
             if spec.slug:
                 continue
             if spec.sku in self.existing:
-                spec.slug = self.existing[spec.sku].slug  # an update keeps its URL
+                spec.slug = self.existing[spec.sku][1]  # an update keeps its URL
                 taken[spec.slug] = spec.sku
                 continue
             base = slugify(
@@ -357,7 +368,7 @@ class Import:
     # Plans
 
     def plan_products(self):
-        plans = []
+        """(action, spec, existing page id) per product: create, update or unchanged."""
         for spec in self.manifest.products:
             for ref in spec.references():
                 if ref.kind == "image" and ref.alt is None and not self.library_alt(ref):
@@ -367,14 +378,23 @@ class Import:
                         "the media details, or on another use of this file "
                         '("alt": "" marks a decorative use)',
                     )
-            page = self.existing.get(spec.sku)
-            if page is None:
-                plans.append(("create", spec, None))
-            elif self.errors:
-                plans.append(("update", spec, page))
-            else:
-                same = product_state(page) == self.desired_state(spec, page)
-                plans.append(("unchanged" if same else "update", spec, page))
+        plans = []
+        specs = self.manifest.products
+        for start in range(0, len(specs), COMPARE_CHUNK):
+            chunk = specs[start : start + COMPARE_CHUNK]
+            pages = {}
+            if not self.errors:
+                pages = {p.sku: p for p in self.pages_to_compare([s.sku for s in chunk])}
+            for spec in chunk:
+                existing = self.existing.get(spec.sku)
+                if existing is None:
+                    plans.append(("create", spec, None))
+                elif spec.sku in pages and product_state(pages[spec.sku]) == self.desired_state(
+                    spec
+                ):
+                    plans.append(("unchanged", spec, existing[0]))
+                else:
+                    plans.append(("update", spec, existing[0]))
         return plans
 
     def image_use(self, ref):
@@ -414,7 +434,7 @@ class Import:
             body.append({"type": block.type, "value": raw})
         return body
 
-    def desired_state(self, spec, page=None, item_id=None):
+    def desired_state(self, spec, item_id=None):
         item_id = item_id or (
             lambda ref: (
                 self.content_of[ref.path].existing.pk
@@ -473,21 +493,23 @@ class Import:
                         content.item_id = content.existing.pk
                 parent = self.parent or self.create_catalogue()
                 categories = self.categories()
-                pages = {}
                 todo = [plan for plan in self.plans if plan[0] != "unchanged"]
-                for action, spec, page in todo:
-                    pages[spec.sku] = self.write_product(action, spec, page, parent, categories)
-                all_pages = {
-                    **{
-                        p.sku: p
-                        for p in ProductPage.objects.filter(
-                            sku__in={sku for _, s, _ in todo for sku in s.related}
-                        )
-                    },
-                    **pages,
-                }
-                for done, (_, spec, _) in enumerate(todo, start=1):
-                    self.publish(pages[spec.sku], spec, all_pages)
+                # Pass 1: every new product exists (related links may point at any of them).
+                page_ids = {sku: pk for sku, (pk, _) in self.existing.items()}
+                for action, spec, _ in todo:
+                    if action == "create":
+                        page_ids[spec.sku] = self.create_product(spec, parent, categories)
+                related = {sku for _, spec, _ in todo for sku in spec.related} - set(page_ids)
+                page_ids.update(
+                    ProductPage.objects.filter(sku__in=related).values_list("sku", "pk")
+                )
+                # Pass 2: content, tags and links, then a revision (and publishing). One
+                # page is in memory at a time.
+                for done, (action, spec, _) in enumerate(todo, start=1):
+                    page = ProductPage.objects.get(pk=page_ids[spec.sku])
+                    if action == "update":
+                        self.set_content(page, spec, categories)
+                    self.publish(page, spec, page_ids)
                     if progress:
                         progress(done, len(todo))
         except ImportFailed:
@@ -554,8 +576,8 @@ class Import:
     def item_id(self, ref):
         return self.content_of[ref.path].item_id
 
-    def write_product(self, action, spec, page, parent, categories):
-        fields = {
+    def fields(self, spec, categories):
+        return {
             "title": spec.title,
             "draft_title": spec.title,
             "slug": spec.slug,
@@ -564,19 +586,24 @@ class Import:
             "category": categories[spec.category.casefold()] if spec.category else None,
             "hero_image_id": self.content_of[spec.hero.path].item_id if spec.hero else None,
             "hero_alt": self.hero_alt(spec),
+            "body": self.raw_body(spec, self.item_id),
         }
-        body = self.raw_body(spec, self.item_id)
-        if action == "create":
-            page = ProductPage(sku=spec.sku, live=False, body=body, owner=self.user, **fields)
-            self.clean_body(page, spec)
-            parent.add_child(instance=page)
-        else:
-            for name, value in fields.items():
-                setattr(page, name, value)
-            page.body = body
-            self.clean_body(page, spec)
+
+    def create_product(self, spec, parent, categories):
+        """Create the page (not live yet); return its id."""
+        page = ProductPage(
+            sku=spec.sku, live=False, owner=self.user, **self.fields(spec, categories)
+        )
+        self.clean_body(page, spec)
+        page.tags.set(spec.tags)  # saved with the page (a cluster)
+        parent.add_child(instance=page)
+        return page.pk
+
+    def set_content(self, page, spec, categories):
+        for name, value in self.fields(spec, categories).items():
+            setattr(page, name, value)
+        self.clean_body(page, spec)
         page.tags.set(spec.tags)
-        return page
 
     def clean_body(self, page, spec):
         # Page saves skip StreamField validation; run it, as the editor's form would.
@@ -586,9 +613,9 @@ class Import:
             self.errors.add(f"{spec.where}.body", "; ".join(error.messages))
             raise ImportFailed from error
 
-    def publish(self, page, spec, pages):
+    def publish(self, page, spec, page_ids):
         page.related_products = [
-            ProductRelatedProduct(product=pages[sku], sort_order=n)
+            ProductRelatedProduct(product_id=page_ids[sku], sort_order=n)
             for n, sku in enumerate(spec.related)
         ]
         if spec.live:
