@@ -258,7 +258,8 @@ class Import:
     # Media
 
     def read_media(self):
-        """Hash (and, when new to the library, check) every named file, one at a time."""
+        """Hash every named file, then check each content new to the library. Files are read
+        one at a time and their bytes dropped at once: memory does not grow with the bundle."""
         kinds = {}
         refs_by_path = {}
         for spec in self.manifest.products:
@@ -269,46 +270,52 @@ class Import:
                         ref.where, f"{ref.path}: used both as an image and as a document"
                     )
         self.refs_by_path = refs_by_path
-        contents, self.content_of = {}, {}
-        library = {"image": get_image_model(), "document": get_document_model()}
         hashes = {}
         for path, kind in kinds.items():
-            where = refs_by_path[path][0].where
-            try:
-                data = self.bundle.read(path, read_limit(kind))
-            except BundleInvalid as error:
-                self.errors.extend(problem.moved_to(where) for problem in error.problems)
-                continue
-            except OSError as error:
-                self.errors.add(where, f"{path}: cannot be read ({error})")
-                continue
-            sha1 = hashlib.sha1(data).hexdigest()  # noqa: S324 - Wagtail's file_hash
-            hashes[path] = (kind, sha1, data)
+            data = self.read_file(path, kind)
+            if data is not None:
+                hashes[path] = (kind, hashlib.sha1(data).hexdigest())  # noqa: S324 - file_hash
+        library = {"image": get_image_model(), "document": get_document_model()}
         existing = {
             kind: {
                 item.file_hash: item
                 for item in model.objects.filter(
-                    file_hash__in={h for k, h, _ in hashes.values() if k == kind}
+                    file_hash__in={h for k, h in hashes.values() if k == kind}
                 )
             }
             for kind, model in library.items()
         }
-        for path, (kind, sha1, data) in hashes.items():
+        contents, self.content_of = {}, {}
+        for path, (kind, sha1) in hashes.items():
             content = contents.get((kind, sha1))
             if content is None:
                 content = contents[(kind, sha1)] = Content(kind, sha1, [])
                 content.existing = existing[kind].get(sha1)
                 if content.existing is None:
-                    # New to the library: the same checks as an admin upload.
-                    check = validate_image if kind == "image" else validate_document
-                    try:
-                        check(data, path)
-                    except ValidationError as error:
-                        for message in error.messages:
-                            self.errors.add(refs_by_path[path][0].where, message)
+                    self.check_new_file(path, kind)
             content.paths.append(path)
             self.content_of[path] = content
         return contents
+
+    def read_file(self, path, kind):
+        """The file's bytes, or None with the problem recorded at its first reference."""
+        where = self.refs_by_path[path][0].where
+        try:
+            return self.bundle.read(path, read_limit(kind))
+        except BundleInvalid as error:
+            self.errors.extend(problem.moved_to(where) for problem in error.problems)
+        except OSError as error:
+            self.errors.add(where, f"{path}: cannot be read ({error})")
+        return None
+
+    def check_new_file(self, path, kind):
+        """Content new to the library: the same checks as an admin upload."""
+        check = validate_image if kind == "image" else validate_document
+        try:
+            check(self.read_file(path, kind), path)
+        except ValidationError as error:
+            for message in error.messages:
+                self.errors.add(self.refs_by_path[path][0].where, message)
 
     def check_media_details(self):
         for path, place in self.manifest.media_places.items():
