@@ -74,6 +74,9 @@ def test_gallery_lightbox_with_mouse_and_keyboard(
     page.wait_for_function("document.querySelector('dialog.lightbox img').naturalWidth > 0")
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
+    # The dialog's close event (which returns focus) arrives after it hides; its handler
+    # clears the image, so wait for that before moving on.
+    page.wait_for_function("!document.querySelector('dialog.lightbox img').hasAttribute('src')")
     expect(thumbnails.nth(1)).to_be_focused()
 
     thumbnails.nth(0).focus()
