@@ -1,7 +1,7 @@
 """Backfill renditions for the whole library (manage.py warm_renditions)."""
 
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import connections
 from wagtail.images import get_image_model
@@ -13,7 +13,7 @@ from cms.media.renditions import all_filter_specs
 class WarmReport:
     images: int = 0
     created: int = 0
-    failed: list = None
+    failed: list = field(default_factory=list)  # (image id, title, error)
 
 
 def missing_specs(image, specs, existing):
@@ -49,7 +49,7 @@ def warm_renditions(jobs=1, chunk_size=20, progress=None):
     """
     ids = list(get_image_model().objects.order_by("pk").values_list("pk", flat=True))
     chunks = [ids[i : i + chunk_size] for i in range(0, len(ids), chunk_size)]
-    report = WarmReport(images=len(ids), failed=[])
+    report = WarmReport(images=len(ids))
     done = 0
 
     def record(chunk, result):

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models.functions import Lower
 from django.utils.text import slugify
 from wagtail.admin.rich_text.converters.editor_html import EditorHTMLConverter
 from wagtail.documents import get_document_model
@@ -35,7 +34,7 @@ from cms.media.validation import (
 )
 from products.blocks import PARAGRAPH_FEATURES
 from products.catalogue.bundle import open_bundle
-from products.catalogue.manifest import MediaRef, parse_manifest
+from products.catalogue.manifest import parse_manifest
 from products.catalogue.problems import BundleInvalid, Problems
 from products.catalogue.state import body_state, product_state
 from products.models import ProductCategory, ProductIndexPage, ProductPage, ProductRelatedProduct
@@ -566,10 +565,7 @@ class Import:
         """Name (case-folded) -> category, creating those the manifest names for the first
         time."""
         wanted = {spec.category.strip() for spec in self.manifest.products if spec.category}
-        found = {
-            c.name.strip().casefold(): c
-            for c in ProductCategory.objects.annotate(folded=Lower("name"))
-        }
+        found = {c.name.strip().casefold(): c for c in ProductCategory.objects.all()}
         for name in sorted(wanted):
             if name.casefold() not in found:
                 base = slugify(name, allow_unicode=True) or "category"
@@ -633,6 +629,3 @@ class Import:
                 page.unpublish(user=self.user)
             page.save()  # a page that is not public keeps its latest content in its row too
             page.save_revision(user=self.user, clean=False)
-
-
-__all__ = ["ImportReport", "import_bundle", "MediaRef"]

@@ -18,7 +18,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug, validate_unicode_slug
 
 from products.catalogue.bundle import path_problem
-from products.catalogue.problems import Problems
 
 FORMAT = "catalogue/1"
 SKU = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -514,6 +513,3 @@ def csv_product(cells, where, problems):
 
 def parse_manifest(name, data, problems):
     return parse_json(data, problems) if name.endswith(".json") else parse_csv(data, problems)
-
-
-__all__ = ["Block", "Manifest", "MediaRef", "ProductSpec", "parse_manifest", "Problems"]
