@@ -18,6 +18,7 @@ from wagtail.admin.panels import (
     InlinePanel,
     ObjectList,
     TabbedInterface,
+    TitleFieldPanel,
 )
 from wagtail.api import APIField
 from wagtail.fields import RichTextField, StreamField
@@ -201,7 +202,10 @@ class ProductPage(Page):
     body = StreamField(ProductBodyBlock(), blank=True)
 
     content_panels = [
-        FieldPanel("title", help_text="The product's name, as shown on its page and in lists."),
+        # TitleFieldPanel, as in Page.content_panels: it fills the slug while the title is typed.
+        TitleFieldPanel(
+            "title", help_text="The product's name, as shown on its page and in lists."
+        ),
         FieldPanel("summary"),
         FieldPanel(
             "body",

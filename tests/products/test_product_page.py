@@ -7,6 +7,7 @@ from wagtail.models import Page
 from wagtail.test.utils import WagtailPageTestCase
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
 
+from cms.media.renditions import all_filter_specs
 from home.models import HomePage
 from products.models import ProductIndexPage, ProductPage
 from tests.factories import (
@@ -17,6 +18,7 @@ from tests.factories import (
     ProductPageFactory,
     documents_block,
     gallery_block,
+    image_block,
     specs_block,
 )
 
@@ -68,6 +70,33 @@ def test_product_page_shows_everything(client, product):
     # Related products as cards, breadcrumbs through the listing.
     assert '<section class="related container"' in html and "Walnut table" in html
     assert re.search(r'<nav class="breadcrumbs.*?Home.*?Products.*?Oak chair', html, re.S)
+
+
+def test_one_image_as_hero_and_in_the_body_keeps_each_alt_text(client, catalogue):
+    image = ImageFactory(description="A walnut desk with two drawers")
+    image.get_renditions(*all_filter_specs())  # as after an upload: the prefetch finds them
+    page = ProductPageFactory(
+        parent=catalogue,
+        hero_image=image,
+        body=[image_block(image, alt="The desk seen from the front")],
+    )
+    html = client.get(page.url).content.decode()
+    hero = re.search(r'<img[^>]*class="product__hero"[^>]*>', html).group(0)
+    assert 'alt="A walnut desk with two drawers"' in hero
+    assert html.count('alt="The desk seen from the front"') == 1
+
+
+def test_a_small_original_names_each_width_once_per_srcset(client, catalogue):
+    """Renditions never upscale: for an 800 px original, the 960 and 1440 px hero renditions
+    are both 800 px wide, and a srcset may not repeat a width."""
+    page = ProductPageFactory(parent=catalogue, hero_image=ImageFactory(size=(800, 600)))
+    html = client.get(page.url).content.decode()
+    hero = re.search(r"<picture>.*?class=\"product__hero\".*?</picture>", html, re.S).group(0)
+    srcsets = re.findall(r'srcset="([^"]+)"', hero)
+    assert len(srcsets) == 3  # AVIF, WebP and the JPEG fallback
+    for srcset in srcsets:
+        widths = re.findall(r" (\d+)w", srcset)
+        assert widths == ["480", "800"]
 
 
 def test_document_link_serves_the_file(client, product):
