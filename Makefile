@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test bench browser install migrate demo lint format constraints clean
+.PHONY: run test bench browser screenshots install migrate demo lint format constraints clean
 
 run: demo ## Set up, migrate, load demo content and serve on 127.0.0.1:8000
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
@@ -13,11 +13,21 @@ test: install lint browser ## Set up and run the whole suite, browser tests incl
 	$(BIN)/python -m pytest --ignore=tests/e2e
 	$(BIN)/python -m pytest tests/e2e
 
-# Browser tests use Debian's Chromium (Playwright may not download its own browsers here).
-browser:
-	command -v chromium >/dev/null || { apt-get update -qq && \
+# Browser tests use Debian's Chromium (Playwright may not download its own browsers here),
+# axe-core and the Nu HTML Checker (npm, pinned in tests/e2e/package-lock.json; Java runs it).
+CHECKERS := tests/e2e/node_modules/.package-lock.json
+
+browser: $(CHECKERS)
+	command -v chromium >/dev/null && command -v java >/dev/null || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	  chromium fonts-liberation; }
+	  chromium fonts-liberation default-jre-headless; }
+
+$(CHECKERS): tests/e2e/package.json tests/e2e/package-lock.json
+	cd tests/e2e && npm ci --ignore-scripts --no-audit --no-fund
+
+# Refresh the small product-page pair in docs/screenshots from the last browser test run.
+screenshots:
+	$(BIN)/python tests/e2e/screenshots_for_docs.py
 
 bench: install ## Benchmarks; results go to docs/benchmarks.md
 	$(BIN)/python tests/benchmarks/bench_pages.py
@@ -53,4 +63,4 @@ constraints: install
 	  $(BIN)/python -m pip freeze --exclude-editable | grep -v '^catalogue-site'; } > constraints.txt
 
 clean:
-	rm -rf $(VENV) var media
+	rm -rf $(VENV) var media test-output tests/e2e/node_modules

@@ -88,11 +88,26 @@ TEMPLATES = [
 # Database: DATABASE_URL (e.g. postgres://user@127.0.0.1:5432/catalogue), else a SQLite file in
 # the ignored var/ folder.
 if "DATABASE_URL" in os.environ:
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])}
+    # Persistent connections, checked before a request reuses one (a restarted database then
+    # costs one failed request, not every request of a worker).
+    DATABASES = {
+        "default": dj_database_url.parse(
+            os.environ["DATABASE_URL"], conn_max_age=600, conn_health_checks=True
+        )
+    }
 else:
     # SQLite does not create missing folders; var/ is ignored, so a fresh clone lacks it.
     VAR_DIR.mkdir(exist_ok=True)
     DATABASES = {"default": dj_database_url.parse(f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Requests write at once (the admin autosaves a page while it is being published): take
+    # the write lock when a transaction begins and wait for it, instead of failing with
+    # "database is locked"; WAL lets readers go on while one request writes.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -44,6 +44,14 @@ def site_url(live_server, settings, reload_urls):
 
 
 @pytest.fixture
+def screenshots(request):
+    """Where the browser tests save screenshots: under the test output, never committed."""
+    folder = request.config.rootpath / "test-output" / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
 def images_load(page):
     """Collect every image response, so a test can assert none failed."""
     failures = []
@@ -51,7 +59,8 @@ def images_load(page):
         "response",
         lambda r: (
             failures.append((r.url, r.status))
-            if r.request.resource_type == "image" and r.status != 200
+            # 304: revalidated from the browser's cache, which holds it from an earlier 200.
+            if r.request.resource_type == "image" and r.status not in (200, 304)
             else None
         ),
     )
