@@ -2,6 +2,7 @@
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +21,11 @@ def read_settings(module, env=None, names=()):
         "import importlib, json, sys; m = importlib.import_module(sys.argv[1]); "
         "print(json.dumps({n: str(getattr(m, n)) for n in sys.argv[2:]}))"
     )
-    clean_env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE"))}
+    clean_env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE", "REDIS", "S3_", "FRONTEND_CACHE"))
+    }
     clean_env.pop("MEDIA_ROOT", None)
     result = subprocess.run(
         [sys.executable, "-c", code, module, *names],
@@ -104,3 +109,46 @@ def test_system_checks_pass():
 @pytest.mark.django_db
 def test_models_and_migrations_agree():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_production_passes_the_deploy_checks_with_the_documented_environment():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "cms.settings.production",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "DJANGO_ALLOWED_HOSTS": "catalogue.example",
+        },
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_environment_switches_to_postgres_redis_and_s3():
+    env = {
+        "DATABASE_URL": "postgres://catalogue@127.0.0.1:5432/catalogue",
+        "REDIS_URL": "redis://127.0.0.1:6379/3",
+        "S3_BUCKET": "media",
+        "S3_RENDITIONS_BUCKET": "renditions",
+        "S3_ENDPOINT_URL": "http://127.0.0.1:8333",
+        "S3_PUBLIC_URL": "https://cdn.example/renditions/",
+        "FRONTEND_CACHE_URL": "http://127.0.0.1:8080",
+    }
+    names = ["DATABASES", "CACHES", "STORAGES", "INSTALLED_APPS", "WAGTAILFRONTENDCACHE"]
+    result = read_settings("cms.settings.production", env=env, names=names)
+    values = json.loads(result.stdout)
+    assert "'ENGINE': 'django.db.backends.postgresql'" in values["DATABASES"]
+    assert "'CONN_MAX_AGE': 600" in values["DATABASES"]
+    assert "'CONN_HEALTH_CHECKS': True" in values["DATABASES"]
+    assert "django.contrib.postgres" in values["INSTALLED_APPS"]
+    assert values["CACHES"].count("django.core.cache.backends.redis.RedisCache") == 2
+    assert "'renditions': {" in values["CACHES"]
+    assert values["STORAGES"].count("storages.backends.s3.S3Storage") == 2
+    assert "'file_overwrite': False" in values["STORAGES"]
+    assert "'custom_domain': 'cdn.example/renditions'" in values["STORAGES"]
+    assert "'querystring_auth': False" in values["STORAGES"]  # renditions only: public
+    assert "'LOCATION': 'http://127.0.0.1:8080'" in values["WAGTAILFRONTENDCACHE"]

@@ -6,6 +6,7 @@ else. Every variable is listed, with its default, in the README's configuration 
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -53,10 +54,16 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django_tasks_db",
+    "wagtail.contrib.frontend_cache",
+    "csp",
 ]
+if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+    INSTALLED_APPS.append("django.contrib.postgres")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "cms.cache_headers.EdgeCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -143,18 +150,95 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# S3-compatible object storage, when a bucket is configured (several app servers share it).
+# Two buckets: S3_BUCKET, private, holds originals and documents, which only Wagtail serves
+# (its views check privacy); S3_RENDITIONS_BUCKET, readable by anyone, holds renditions,
+# linked at S3_PUBLIC_URL (the bucket itself, or a web server or CDN in front of it).
+S3_BUCKET = os.environ.get("S3_BUCKET", "")
+if S3_BUCKET:
+    S3_OPTIONS = {
+        "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
+        "access_key": os.environ.get("S3_ACCESS_KEY_ID"),
+        "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY"),
+        "region_name": os.environ.get("S3_REGION", "us-east-1"),
+        "addressing_style": "path",
+        "signature_version": "s3v4",
+        "file_overwrite": False,  # a new upload never replaces another file's key
+    }
+    S3_PUBLIC_URL = urlsplit(os.environ["S3_PUBLIC_URL"].rstrip("/"))
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {**S3_OPTIONS, "bucket_name": S3_BUCKET, "default_acl": "private"},
+    }
+    STORAGES["renditions"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **S3_OPTIONS,
+            "bucket_name": os.environ["S3_RENDITIONS_BUCKET"],
+            "querystring_auth": False,
+            "url_protocol": f"{S3_PUBLIC_URL.scheme}:",
+            "custom_domain": S3_PUBLIC_URL.netloc + S3_PUBLIC_URL.path,
+        },
+    }
+    WAGTAILIMAGES_RENDITION_STORAGE = "renditions"
+
 # Caches: Wagtail keeps renditions in a "renditions" cache when there is one, else in the
 # default cache, where hundreds of them would evict everything else (site root paths, ...).
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "default",
-    },
-    "renditions": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "renditions",
-        "TIMEOUT": 600,
-        "OPTIONS": {"MAX_ENTRIES": 10_000},
+# With REDIS_URL both live in Redis, shared by every app server; else in each process.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        name: {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": name,
+            "TIMEOUT": timeout,
+        }
+        for name, timeout in (("default", 300), ("renditions", 24 * 3600))
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "default",
+        },
+        "renditions": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "renditions",
+            "TIMEOUT": 600,
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        },
+    }
+
+# Public pages may be kept by browsers for PAGE_CACHE_MAX_AGE seconds and by a shared cache
+# (nginx, a CDN) for PAGE_CACHE_S_MAXAGE; Wagtail purges the shared cache when a page is
+# published, unpublished or moved (FRONTEND_CACHE_URL). Admin, previews, private pages and
+# logged-in users are never cached (cms/cache_headers.py).
+PAGE_CACHE_MAX_AGE = 60
+PAGE_CACHE_S_MAXAGE = 600
+FRONTEND_CACHE_URL = os.environ.get("FRONTEND_CACHE_URL", "")
+if FRONTEND_CACHE_URL:
+    WAGTAILFRONTENDCACHE = {
+        "nginx": {
+            "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
+            "LOCATION": FRONTEND_CACHE_URL,
+        }
+    }
+
+# Content-Security-Policy for the site's own pages (django-csp); Wagtail's admin sets its own
+# needs and is left out. Images may also come from the renditions' public URL.
+MEDIA_ORIGINS = [f"{S3_PUBLIC_URL.scheme}://{S3_PUBLIC_URL.netloc}"] if S3_BUCKET else []
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/admin/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "data:", *MEDIA_ORIGINS],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
     },
 }
 

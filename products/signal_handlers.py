@@ -1,0 +1,33 @@
+"""Purge the edge cache of the pages a product appears on.
+
+Wagtail's frontend cache purges a page itself when it is published or unpublished. A product
+also shows on its listing and on the home page (featured products, categories), and a moved
+page leaves its old URL cached: those are purged here.
+"""
+
+from wagtail.contrib.frontend_cache.utils import PurgeBatch
+from wagtail.signals import page_published, page_unpublished, post_page_move
+
+from products.models import ProductPage
+
+
+def purge_listings(instance, **kwargs):
+    batch = PurgeBatch()
+    batch.add_pages(instance.get_ancestors().filter(depth__gt=1))
+    batch.purge()
+
+
+def purge_after_move(instance, url_path_before, parent_page_before, **kwargs):
+    batch = PurgeBatch()
+    site = instance.get_site()
+    if site and url_path_before.startswith(site.root_page.url_path):
+        batch.add_url(site.root_url + "/" + url_path_before[len(site.root_page.url_path) :])
+    batch.add_page(instance)
+    batch.add_pages([parent_page_before, *instance.get_ancestors().filter(depth__gt=1)])
+    batch.purge()
+
+
+def register():
+    for signal in (page_published, page_unpublished):
+        signal.connect(purge_listings, sender=ProductPage)
+    post_page_move.connect(purge_after_move)
