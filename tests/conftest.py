@@ -10,9 +10,22 @@ _SESSION_MEDIA_ROOT = settings.MEDIA_ROOT
 
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
-    """Every test writes media into its own temporary folder, never the real MEDIA_ROOT."""
+    """Every test writes media into its own temporary folder, never the real MEDIA_ROOT; with
+    S3 storage (the scale run), into emptied buckets."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    if settings.S3_BUCKET:
+        from tests.storage import empty_buckets
+
+        empty_buckets()
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def media():
+    """The stored media files, through the storages (local folder or S3)."""
+    from tests.storage import StoredMedia
+
+    return StoredMedia()
 
 
 @pytest.fixture(autouse=True)

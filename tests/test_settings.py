@@ -146,7 +146,7 @@ def test_environment_switches_to_postgres_redis_and_s3():
     assert "'CONN_HEALTH_CHECKS': True" in values["DATABASES"]
     assert "django.contrib.postgres" in values["INSTALLED_APPS"]
     assert values["CACHES"].count("django.core.cache.backends.redis.RedisCache") == 2
-    assert "'renditions': {" in values["CACHES"]
+    assert "'LOCATION': 'redis://127.0.0.1:6379/4'" in values["CACHES"]  # renditions
     assert values["STORAGES"].count("storages.backends.s3.S3Storage") == 2
     assert "'file_overwrite': False" in values["STORAGES"]
     assert "'custom_domain': 'cdn.example/renditions'" in values["STORAGES"]

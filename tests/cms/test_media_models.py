@@ -21,7 +21,7 @@ def test_image_credit_is_editable_in_the_admin_form():
     assert "description" in CustomImage.admin_form_fields
 
 
-def test_files_land_in_folders_by_kind(media_root):
+def test_files_land_in_folders_by_kind(media):
     image = ImageFactory()
     document = DocumentFactory()
     rendition = image.get_rendition("width-100")
@@ -30,7 +30,7 @@ def test_files_land_in_folders_by_kind(media_root):
     assert rendition.file.name.startswith("images/")
     assert document.file.name.startswith("documents/")
     for name in (image.file.name, rendition.file.name, document.file.name):
-        assert (media_root / name).is_file()
+        assert media.exists(name)
 
 
 def test_description_is_the_default_alt_text():

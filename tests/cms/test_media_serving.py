@@ -9,6 +9,7 @@ def stored_file():
 
 
 @pytest.mark.django_db
+@pytest.mark.local_media  # MEDIA_ROOT on the local disk: not with S3 storage
 def test_media_is_served_by_django_when_debug_is_on(client, settings, reload_urls, stored_file):
     settings.DEBUG = True
     reload_urls()
@@ -18,6 +19,7 @@ def test_media_is_served_by_django_when_debug_is_on(client, settings, reload_url
 
 
 @pytest.mark.django_db
+@pytest.mark.local_media  # MEDIA_ROOT on the local disk: not with S3 storage
 def test_media_is_not_served_by_django_when_debug_is_off(
     client, settings, reload_urls, stored_file
 ):
@@ -26,6 +28,7 @@ def test_media_is_not_served_by_django_when_debug_is_off(
     assert client.get(f"/media/{stored_file}").status_code == 404
 
 
+@pytest.mark.local_media  # MEDIA_ROOT on the local disk: not with S3 storage
 def test_tests_never_write_into_the_real_media_root(settings, media_root):
     from cms.settings import base
 

@@ -23,6 +23,7 @@ def test_non_pdf_documents_download_as_attachments(client):
     assert response["Content-Disposition"].startswith("attachment")
 
 
+@pytest.mark.local_media  # MEDIA_ROOT on the local disk: not with S3 storage
 def test_only_renditions_are_served_from_media_url_in_debug(client, settings, reload_urls):
     settings.DEBUG = True
     reload_urls()

@@ -16,6 +16,7 @@ from wagtail.models import Collection
 
 from cms.media.validation import validate_document, validate_image
 from tests.media.corpus import HOSTILE_NAMES, JPEG, document_cases, image_cases
+from tests.storage import StoredMedia
 
 pytestmark = pytest.mark.django_db
 
@@ -28,15 +29,13 @@ def small_zip_limit(settings):
     settings.MEDIA_MAX_ZIP_INFLATED_SIZE = 10 * 1024 * 1024
 
 
-def snapshot(media_root):
+def snapshot():
     Image = get_image_model()
     return {
         "images": Image.objects.count(),
         "renditions": Image.get_rendition_model().objects.count(),
         "documents": get_document_model().objects.count(),
-        "files": sorted(
-            str(p.relative_to(media_root)) for p in media_root.rglob("*") if p.is_file()
-        ),
+        "files": StoredMedia().names(),
     }
 
 
@@ -54,8 +53,8 @@ def root():
 @pytest.mark.parametrize(
     ("name", "content", "expected"), IMAGE_CASES, ids=[c[0] for c in IMAGE_CASES]
 )
-def test_admin_image_upload(admin_client, media_root, name, content, expected):
-    before = snapshot(media_root)
+def test_admin_image_upload(admin_client, media, name, content, expected):
+    before = snapshot()
     response = admin_client.post(
         "/admin/images/add/",
         {
@@ -69,18 +68,18 @@ def test_admin_image_upload(admin_client, media_root, name, content, expected):
     if expected == "accept":
         assert response.status_code == 302, response.content[:2000]
         image = get_image_model().objects.get()
-        assert image.file_hash and (media_root / image.file.name).is_file()
+        assert image.file_hash and media.exists(image.file.name)
     else:
         assert response.status_code == 200
         assert escape(expected_message(validate_image, name, content)) in response.content.decode()
-        assert snapshot(media_root) == before
+        assert snapshot() == before
 
 
 @pytest.mark.parametrize(
     ("name", "content", "expected"), IMAGE_CASES, ids=[c[0] for c in IMAGE_CASES]
 )
-def test_admin_multiple_image_upload(admin_client, media_root, name, content, expected):
-    before = snapshot(media_root)
+def test_admin_multiple_image_upload(admin_client, name, content, expected):
+    before = snapshot()
     response = admin_client.post(
         "/admin/images/multiple/add/",
         {"files[]": SimpleUploadedFile(name, content), "collection": root().pk},
@@ -91,14 +90,14 @@ def test_admin_multiple_image_upload(admin_client, media_root, name, content, ex
     assert data["success"] is (expected == "accept")
     if expected != "accept":
         assert data["error_message"] == expected_message(validate_image, name, content)
-        assert snapshot(media_root) == before
+        assert snapshot() == before
 
 
 @pytest.mark.parametrize(
     ("name", "content", "expected"), IMAGE_CASES, ids=[c[0] for c in IMAGE_CASES]
 )
-def test_image_saved_from_code(media_root, name, content, expected):
-    before = snapshot(media_root)
+def test_image_saved_from_code(name, content, expected):
+    before = snapshot()
     image = get_image_model()(
         title="Code", collection=root(), file=ContentFile(content, name=name)
     )
@@ -109,14 +108,14 @@ def test_image_saved_from_code(media_root, name, content, expected):
         with pytest.raises(ValidationError) as error:
             image.save()
         assert error.value.code == expected
-        assert snapshot(media_root) == before
+        assert snapshot() == before
 
 
 @pytest.mark.parametrize(
     ("name", "content", "expected"), DOCUMENT_CASES, ids=[c[0] for c in DOCUMENT_CASES]
 )
-def test_admin_document_upload(admin_client, media_root, name, content, expected):
-    before = snapshot(media_root)
+def test_admin_document_upload(admin_client, name, content, expected):
+    before = snapshot()
     response = admin_client.post(
         "/admin/documents/add/",
         {"title": "Upload", "file": SimpleUploadedFile(name, content), "collection": root().pk},
@@ -128,14 +127,14 @@ def test_admin_document_upload(admin_client, media_root, name, content, expected
         assert response.status_code == 200
         message = expected_message(validate_document, name, content)
         assert escape(message) in response.content.decode()
-        assert snapshot(media_root) == before
+        assert snapshot() == before
 
 
 @pytest.mark.parametrize(
     ("name", "content", "expected"), DOCUMENT_CASES, ids=[c[0] for c in DOCUMENT_CASES]
 )
-def test_admin_multiple_document_upload(admin_client, media_root, name, content, expected):
-    before = snapshot(media_root)
+def test_admin_multiple_document_upload(admin_client, name, content, expected):
+    before = snapshot()
     response = admin_client.post(
         "/admin/documents/multiple/add/",
         {"files[]": SimpleUploadedFile(name, content), "collection": root().pk},
@@ -144,14 +143,14 @@ def test_admin_multiple_document_upload(admin_client, media_root, name, content,
     assert response.status_code == 200
     assert json.loads(response.content)["success"] is (expected == "accept")
     if expected != "accept":
-        assert snapshot(media_root) == before
+        assert snapshot() == before
 
 
 @pytest.mark.parametrize(
     ("name", "content", "expected"), DOCUMENT_CASES, ids=[c[0] for c in DOCUMENT_CASES]
 )
-def test_document_saved_from_code(media_root, name, content, expected):
-    before = snapshot(media_root)
+def test_document_saved_from_code(name, content, expected):
+    before = snapshot()
     document = get_document_model()(
         title="Code", collection=root(), file=ContentFile(content, name=name)
     )
@@ -162,16 +161,16 @@ def test_document_saved_from_code(media_root, name, content, expected):
         with pytest.raises(ValidationError) as error:
             document.save()
         assert error.value.code == expected
-        assert snapshot(media_root) == before
+        assert snapshot() == before
 
 
 @pytest.mark.parametrize(("given", "stored"), HOSTILE_NAMES)
-def test_hostile_names_are_stored_inside_their_folder(media_root, given, stored):
+def test_hostile_names_are_stored_inside_their_folder(media, given, stored):
     image = get_image_model()(title="Name", collection=root(), file=ContentFile(JPEG, name=given))
     image.save()
     folder, _, name = image.file.name.partition("/")
     assert folder == "original_images" and "/" not in name
-    assert (media_root / image.file.name).is_file()
+    assert media.exists(image.file.name)
     # Wagtail then makes the name ASCII (é becomes e) and keeps the path within 100 characters.
     expected = stored.replace("\u00e9", "e")
     if len(expected) > len(name):

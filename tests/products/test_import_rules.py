@@ -36,7 +36,7 @@ def bundle(tmp_path):
     return write_bundle(tmp_path / "bundle", MANIFEST)
 
 
-def test_import_creates_the_catalogue(bundle, client, media_root):
+def test_import_creates_the_catalogue(bundle, client):
     ok, out, err = run_import(bundle)
     assert ok, err
     assert "Products: 2 created, 0 updated, 0 unchanged." in out
@@ -79,14 +79,14 @@ def test_every_rendition_exists_after_an_import(bundle):
         assert specs == set(all_filter_specs()), image.title
 
 
-def test_reimport_creates_nothing(bundle, media_root):
+def test_reimport_creates_nothing(bundle):
     run_import(bundle)
-    before = site_state(media_root)
+    before = site_state()
     ok, out, _ = run_import(bundle)
     assert ok
     assert "Products: 0 created, 0 updated, 2 unchanged." in out
     assert "Images: 0 created, 3 reused. Documents: 0 created, 1 reused." in out
-    assert site_state(media_root) == before
+    assert site_state() == before
 
 
 def test_zip_bundle_with_a_top_level_folder(bundle, tmp_path):
@@ -96,14 +96,14 @@ def test_zip_bundle_with_a_top_level_folder(bundle, tmp_path):
     assert ProductPage.objects.count() == 2
 
 
-def test_dry_run_reports_and_writes_nothing(bundle, media_root):
-    before = site_state(media_root)
+def test_dry_run_reports_and_writes_nothing(bundle):
+    before = site_state()
     ok, out, _ = run_import(bundle, "--dry-run")
     assert ok and "Dry run, nothing written. Products: 2 created" in out
-    assert site_state(media_root) == before
+    assert site_state() == before
 
 
-def test_report_file_is_written_on_failure_too(tmp_path, media_root):
+def test_report_file_is_written_on_failure_too(tmp_path):
     folder = write_bundle(tmp_path / "b", manifest(price=129))
     ok, _, _ = run_import(folder, "--report", str(tmp_path / "report.json"))
     report = json.loads((tmp_path / "report.json").read_text())
@@ -270,13 +270,13 @@ BAD = [
 @pytest.mark.parametrize(
     ("case", "data", "change", "where", "message"), BAD, ids=[case[0] for case in BAD]
 )
-def test_bad_bundle(tmp_path, media_root, case, data, change, where, message):
+def test_bad_bundle(tmp_path, case, data, change, where, message):
     folder = write_bundle(tmp_path / "bundle", data)
     if callable(change):
         change(folder)
     elif change:
         write_bundle(folder, data, change)
-    before = site_state(media_root)
+    before = site_state()
 
     ok, _, err = run_import(folder)
 
@@ -285,21 +285,21 @@ def test_bad_bundle(tmp_path, media_root, case, data, change, where, message):
         line.startswith(f"error: {where}: ") and message in line for line in err.splitlines()
     ), err
     assert "nothing was imported" in err
-    assert site_state(media_root) == before
+    assert site_state() == before
 
 
-def test_zip_entry_escaping_the_root_invalidates_the_bundle(bundle, tmp_path, media_root):
+def test_zip_entry_escaping_the_root_invalidates_the_bundle(bundle, tmp_path):
     archive = zip_folder(bundle, tmp_path / "b.zip")
     with zipfile.ZipFile(archive, "a") as zf:
         zf.writestr("../evil.txt", "x")
-    before = site_state(media_root)
+    before = site_state()
     ok, _, err = run_import(archive)
     assert not ok
     assert "error: ../evil.txt: a zip entry that escapes the bundle root" in err
-    assert site_state(media_root) == before
+    assert site_state() == before
 
 
-def test_both_manifests_is_an_error(bundle, media_root):
+def test_both_manifests_is_an_error(bundle):
     (bundle / "catalogue.csv").write_text("sku,title\n")
     ok, _, err = run_import(bundle)
     assert not ok and "holds both catalogue.json and catalogue.csv" in err
@@ -316,7 +316,7 @@ def test_every_error_is_listed(tmp_path):
         assert f"error: {where}: " in err
 
 
-def test_failure_midway_leaves_nothing(tmp_path, media_root, monkeypatch):
+def test_failure_midway_leaves_nothing(tmp_path, monkeypatch):
     """A database error on product 57 of 100: no row and no file survive."""
     products = [
         {
@@ -328,7 +328,7 @@ def test_failure_midway_leaves_nothing(tmp_path, media_root, monkeypatch):
     ]
     files = {f"images/p{n}.jpg": make_image(f"P{n}", 32, 24, "jpeg") for n in range(100)}
     folder = write_bundle(tmp_path / "b", {"format": "catalogue/1", "products": products}, files)
-    before = site_state(media_root)
+    before = site_state()
 
     original = importer.Import.publish
     calls = []
@@ -343,7 +343,7 @@ def test_failure_midway_leaves_nothing(tmp_path, media_root, monkeypatch):
     report = import_bundle(folder)
     assert not report.ok and len(calls) == 57
     assert report.errors[0].where == "import" and "disk I/O error" in report.errors[0].message
-    assert site_state(media_root) == before
+    assert site_state() == before
 
 
 def test_update_matches_the_manifest_exactly(bundle, tmp_path):
@@ -478,14 +478,14 @@ def test_csv_manifest(tmp_path, client):
         ),
     ],
 )
-def test_csv_errors_name_row_and_column(tmp_path, media_root, csv, where, message):
-    before = site_state(media_root)
+def test_csv_errors_name_row_and_column(tmp_path, csv, where, message):
+    before = site_state()
     ok, _, err = run_import(write_bundle(tmp_path / "b", csv, name="catalogue.csv"))
     assert not ok
     assert any(
         line.startswith(f"error: {where}: ") and message in line for line in err.splitlines()
     ), err
-    assert site_state(media_root) == before
+    assert site_state() == before
 
 
 def test_parent_by_id_or_url_path(bundle, home):

@@ -66,10 +66,13 @@ class SpecPictureNode(PictureNode):
         return OneWidthEachPicture(renditions, attrs).__html__()
 
 
-@register.simple_tag
-def rendition_url(image, spec_name):
-    """URL of the single rendition a named spec describes (e.g. a lightbox's large image)."""
+@register.simple_tag(takes_context=True)
+def rendition_url(context, image, spec_name, absolute=False):
+    """URL of the single rendition a named spec describes (e.g. a lightbox's large image);
+    with absolute=True, a full URL (renditions in object storage already have one)."""
     if not image:
         return ""
     (filter_spec,) = SPECS[spec_name].filter_specs
-    return image.get_rendition(filter_spec).url
+    url = image.get_rendition(filter_spec).url
+    request = context.get("request")
+    return request.build_absolute_uri(url) if absolute and request else url
