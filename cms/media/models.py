@@ -10,6 +10,7 @@ and records `file_size` and `file_hash`, so no way in, code included, can skip t
 
 import warnings
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.db import models, transaction
 from PIL import ExifTags, Image
 from wagtail.documents.models import AbstractDocument, Document
@@ -57,6 +58,21 @@ class OrientedImageField(WagtailImageField):
     attr_class = OrientedImageFieldFile
 
 
+# What a storage raises when it cannot take a file: the local disk (OSError) or S3 (boto).
+STORAGE_ERRORS = (OSError, BotoCoreError, ClientError)
+
+
+class MediaStorageUnavailable(Exception):
+    """The media storage could not store a file; nothing about it was saved."""
+
+    def __init__(self, name, error):
+        self.name = name
+        super().__init__(
+            f"{name}: the media storage could not store the file ({error}). Nothing was saved; "
+            "try again in a moment."
+        )
+
+
 class FileTrackingMixin:
     """Validate new files, clean up after failed saves, and delete replaced files."""
 
@@ -78,6 +94,11 @@ class FileTrackingMixin:
         replaced = self._stored_file_name if new_file and self.pk else None
         try:
             super().save(*args, **kwargs)
+        except STORAGE_ERRORS as error:
+            if new_file and not self.file._committed:
+                # The storage refused the file (unreachable S3, full disk): no row was written.
+                raise MediaStorageUnavailable(self.file.name, error) from error
+            raise
         except BaseException:
             # The file was written before the row failed: do not leave it behind.
             if new_file and self.file._committed:

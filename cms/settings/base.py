@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "cms.media.middleware.StorageUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "cms.urls"
@@ -185,16 +186,24 @@ if S3_BUCKET:
 # Caches: Wagtail keeps renditions in a "renditions" cache when there is one, else in the
 # default cache, where hundreds of them would evict everything else (site root paths, ...).
 # With REDIS_URL both live in Redis, shared by every app server; else in each process.
+# Each cache has its own Redis database (clearing one empties its whole database): the
+# renditions cache uses the database after REDIS_URL's, unless REDIS_RENDITIONS_URL says.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
+    redis_url = urlsplit(REDIS_URL)
+    redis_db = int(redis_url.path.strip("/") or 0)
     CACHES = {
-        name: {
+        "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": name,
-            "TIMEOUT": timeout,
-        }
-        for name, timeout in (("default", 300), ("renditions", 24 * 3600))
+        },
+        "renditions": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ.get(
+                "REDIS_RENDITIONS_URL", redis_url._replace(path=f"/{redis_db + 1}").geturl()
+            ),
+            "TIMEOUT": 24 * 3600,
+        },
     }
 else:
     CACHES = {
@@ -220,7 +229,7 @@ FRONTEND_CACHE_URL = os.environ.get("FRONTEND_CACHE_URL", "")
 if FRONTEND_CACHE_URL:
     WAGTAILFRONTENDCACHE = {
         "nginx": {
-            "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
+            "BACKEND": "cms.frontend_cache.RefreshBackend",
             "LOCATION": FRONTEND_CACHE_URL,
         }
     }
