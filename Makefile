@@ -4,14 +4,25 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test bench browser screenshots install migrate demo lint format constraints clean
+.PHONY: run test test-scale bench browser web-server screenshots install migrate demo lint format constraints clean
 
 run: demo ## Set up, migrate, load demo content and serve on 127.0.0.1:8000
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: install lint browser ## Set up and run the whole suite, browser tests included
-	$(BIN)/python -m pytest --ignore=tests/e2e
+test: install lint browser web-server ## Set up and run the whole suite, in both worlds
+	$(BIN)/python -m pytest --ignore=tests/e2e --ignore=tests/scale
 	$(BIN)/python -m pytest tests/e2e
+	$(MAKE) test-scale
+
+# The suite again on PostgreSQL + Redis + S3 (SeaweedFS, started and stopped by
+# tests/scale/services.py), plus the two-node site behind nginx (tests/scale/).
+test-scale: install web-server
+	$(BIN)/python -m tests.scale.services --ignore=tests/e2e -m "not local_media"
+
+# nginx for the two-node tests, wrk for the load benchmark (Debian packages).
+web-server:
+	command -v nginx >/dev/null && command -v wrk >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx wrk; }
 
 # Browser tests use Debian's Chromium (Playwright may not download its own browsers here),
 # axe-core and the Nu HTML Checker (npm, pinned in tests/e2e/package-lock.json; Java runs it).
@@ -29,10 +40,11 @@ $(CHECKERS): tests/e2e/package.json tests/e2e/package-lock.json
 screenshots:
 	$(BIN)/python tests/e2e/screenshots_for_docs.py
 
-bench: install ## Benchmarks; results go to docs/benchmarks.md
+bench: install web-server ## Benchmarks; results go to docs/benchmarks.md
 	$(BIN)/python tests/benchmarks/bench_pages.py
 	$(BIN)/python tests/benchmarks/bench_media.py
 	$(BIN)/python tests/benchmarks/bench_import.py
+	$(BIN)/python tests/benchmarks/bench_load.py
 
 install: $(INSTALLED)
 

@@ -1,6 +1,7 @@
 """The catalogue: categories, the product listing page and product pages."""
 
 import json
+import re
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -238,12 +239,17 @@ class ProductPage(Page):
 
     search_fields = [
         *Page.search_fields,
-        index.SearchField("sku", boost=5),
+        index.SearchField("sku_search_terms", boost=5),
         index.AutocompleteField("sku"),
         index.SearchField("summary"),
         index.SearchField("body"),
         index.FilterField("category"),
     ]
+
+    def sku_search_terms(self):
+        """The SKU as written and in parts ("TB-2002 TB 2002"): every search backend then finds
+        it, however it splits "TB-2002" (PostgreSQL's parser reads "-2002" as a number)."""
+        return " ".join([self.sku, *re.split(r"[^0-9A-Za-z]+", self.sku)])
 
     api_fields = [
         APIField("sku"),

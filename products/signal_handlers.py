@@ -1,10 +1,13 @@
 """Purge the edge cache of the pages a product appears on.
 
-Wagtail's frontend cache purges a page itself when it is published or unpublished. A product
-also shows on its listing and on the home page (featured products, categories), and a moved
-page leaves its old URL cached: those are purged here.
+Wagtail's frontend cache purges a page itself when it is published or unpublished (through a
+background task). A product also shows on its listing and on the home page (featured
+products, categories), and a moved page leaves its old URL cached: those are purged here,
+with the product page again, once the transaction commits: a purge sent earlier would let
+the cache fetch the page as it was before (an import publishes inside one transaction).
 """
 
+from django.db import transaction
 from wagtail.contrib.frontend_cache.utils import PurgeBatch
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
@@ -13,8 +16,9 @@ from products.models import ProductPage
 
 def purge_listings(instance, **kwargs):
     batch = PurgeBatch()
+    batch.add_page(instance)
     batch.add_pages(instance.get_ancestors().filter(depth__gt=1))
-    batch.purge()
+    transaction.on_commit(batch.purge)
 
 
 def purge_after_move(instance, url_path_before, parent_page_before, **kwargs):

@@ -1,0 +1,190 @@
+"""Two app servers (gunicorn) sharing PostgreSQL, Redis and S3, behind nginx with its page
+cache: the production setup of cms/deploy/, started for the integration tests and the load
+benchmark, and stopped after. Needs the S3 gateway of tests/scale/services.py (its S3_*
+environment variables)."""
+
+import contextlib
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from string import Template
+
+import psycopg
+
+from tests.scale.services import (
+    NODES_MEDIA_BUCKET,
+    NODES_RENDITIONS_BUCKET,
+    REDIS,
+    free_port,
+    wait_for_port,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "cms" / "deploy"
+DATABASE = "catalogue_nodes"
+ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
+ADMIN_PASSWORD = "two-nodes-admin-2026"  # noqa: S105 - a throwaway local site
+
+
+@dataclass
+class Nodes:
+    nginx: str
+    app: list
+    env: dict
+    folder: Path
+    processes: dict = field(default_factory=dict)
+
+    def manage(self, *args):
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+        )
+        if result.returncode:
+            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
+        return result
+
+    def stop(self, name):
+        process = self.processes.pop(name)
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def recreate_database():
+    with psycopg.connect(ADMIN_DSN, autocommit=True) as c:
+        c.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+        c.execute(f"CREATE DATABASE {DATABASE}")
+
+
+def drop_database():
+    with psycopg.connect(ADMIN_DSN, autocommit=True) as c:
+        c.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+
+
+def nginx_config(folder, port, app_ports, s3_renditions_url):
+    values = {
+        "CACHE_DIR": str(folder / "nginx-cache"),
+        "UPSTREAM_SERVERS": " ".join(f"server 127.0.0.1:{p};" for p in app_ports),
+        "LISTEN": f"127.0.0.1:{port}",
+        "STATIC_ROOT": str(folder / "static"),
+        "MEDIA_CONF": str(folder / "media.conf"),
+        "S3_RENDITIONS_URL": s3_renditions_url,
+        "MEDIA_ROOT": str(folder / "media"),
+    }
+
+    def fill(name):
+        # ${NAME} only: nginx's own $variables stay as they are.
+        text = Template((DEPLOY / "nginx" / name).read_text()).safe_substitute(values)
+        assert "${" not in text, f"{name}: a value is missing"
+        return text
+
+    (folder / "media.conf").write_text(fill("media-s3.conf"))
+    (folder / "catalogue.conf").write_text(fill("catalogue.conf"))
+    main = folder / "nginx.conf"
+    main.write_text(
+        f"pid {folder / 'nginx.pid'};\nerror_log {folder / 'nginx-error.log'};\n"
+        + ("user root root;\n" if os.geteuid() == 0 else "")
+        + "events {}\nhttp {\n"
+        + "  include /etc/nginx/mime.types;\n"
+        + f"  access_log off;\n  client_body_temp_path {folder / 'nginx-body'};\n"
+        + f"  proxy_temp_path {folder / 'nginx-proxy'};\n"
+        + f"  include {folder / 'catalogue.conf'};\n}}\n"
+    )
+    return main
+
+
+@contextlib.contextmanager
+def two_nodes(gunicorn_workers=2):
+    """Two gunicorns on loopback ports behind nginx; yields a Nodes."""
+    folder = Path(tempfile.mkdtemp(prefix="catalogue-nodes-"))
+    nginx_port, *app_ports = (free_port() for _ in range(3))
+    nginx = f"http://127.0.0.1:{nginx_port}"
+    s3_renditions = f"{os.environ['S3_ENDPOINT_URL']}/{NODES_RENDITIONS_BUCKET}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "cms.settings.production",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "HTTPS": "false",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
+        "REDIS_URL": REDIS.rsplit("/", 1)[0] + "/12",  # and 13: not the test suite's
+        "S3_BUCKET": NODES_MEDIA_BUCKET,
+        "S3_RENDITIONS_BUCKET": NODES_RENDITIONS_BUCKET,
+        "S3_PUBLIC_URL": f"{nginx}/media",
+        "FRONTEND_CACHE_URL": nginx,
+        "WAGTAILADMIN_BASE_URL": nginx,
+        "TASKS_BACKEND": "database",  # as in production: a worker runs the tasks
+        "STATIC_ROOT": str(folder / "static"),
+        "GUNICORN_WORKERS": str(gunicorn_workers),
+        "DJANGO_SUPERUSER_PASSWORD": ADMIN_PASSWORD,
+    }
+    nodes = Nodes(nginx, [f"http://127.0.0.1:{p}" for p in app_ports], env, folder)
+    recreate_database()
+    try:
+        nodes.manage("migrate", "--noinput")
+        nodes.manage("collectstatic", "--noinput")
+        nodes.manage(
+            "createsuperuser",
+            "--noinput",
+            "--username",
+            "admin",
+            "--email",
+            "admin@catalogue.example",
+        )
+        nodes.manage(
+            "shell",
+            "-c",
+            "from wagtail.models import Site; "
+            f"Site.objects.update(hostname='127.0.0.1', port={nginx_port})",
+        )
+        folder.chmod(0o755)
+        for name, port in zip(("a", "b"), app_ports, strict=True):
+            nodes.processes[name] = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "-c",
+                    str(DEPLOY / "gunicorn.conf.py"),
+                    "cms.wsgi",
+                ],
+                cwd=ROOT,
+                env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
+                stdout=open(folder / f"gunicorn-{name}.log", "wb"),  # noqa: SIM115
+                stderr=subprocess.STDOUT,
+            )
+        nodes.processes["worker"] = subprocess.Popen(
+            [sys.executable, "manage.py", "db_worker", "--interval", "0.2"],
+            cwd=ROOT,
+            env=env,
+            stdout=open(folder / "worker.log", "wb"),  # noqa: SIM115
+            stderr=subprocess.STDOUT,
+        )
+        config = nginx_config(folder, nginx_port, app_ports, s3_renditions)
+        nodes.processes["nginx"] = subprocess.Popen(
+            ["nginx", "-c", str(config), "-p", str(folder), "-g", "daemon off;"],
+            stdout=open(folder / "nginx.log", "wb"),  # noqa: SIM115
+            stderr=subprocess.STDOUT,
+        )
+        for port in (*app_ports, nginx_port):
+            wait_for_port(port, 60, "gunicorn or nginx")
+        yield nodes
+    finally:
+        for name in list(nodes.processes):
+            nodes.stop(name)
+        if os.environ.get("KEEP_NODES_LOGS"):
+            print(f"logs kept in {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+        drop_database()
