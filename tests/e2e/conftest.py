@@ -35,6 +35,13 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """Playwright's waiting helpers evaluate strings, which the site's CSP forbids; the
+    policy itself is checked in a context of its own (test_public_pages.py)."""
+    return {**browser_context_args, "bypass_csp": True}
+
+
 @pytest.fixture
 def site_url(live_server, settings, reload_urls):
     """The live server's URL, with renditions served from MEDIA_URL as in development."""

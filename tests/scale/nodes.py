@@ -72,7 +72,7 @@ def drop_database():
         c.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
 
 
-def nginx_config(folder, port, app_ports, s3_renditions_url):
+def nginx_config(folder, port, app_ports, s3_renditions_url="", media_conf="media-s3.conf"):
     values = {
         "CACHE_DIR": str(folder / "nginx-cache"),
         "UPSTREAM_SERVERS": " ".join(f"server 127.0.0.1:{p};" for p in app_ports),
@@ -89,7 +89,7 @@ def nginx_config(folder, port, app_ports, s3_renditions_url):
         assert "${" not in text, f"{name}: a value is missing"
         return text
 
-    (folder / "media.conf").write_text(fill("media-s3.conf"))
+    (folder / "media.conf").write_text(fill(media_conf))
     (folder / "catalogue.conf").write_text(fill("catalogue.conf"))
     main = folder / "nginx.conf"
     main.write_text(
@@ -102,6 +102,61 @@ def nginx_config(folder, port, app_ports, s3_renditions_url):
         + f"  include {folder / 'catalogue.conf'};\n}}\n"
     )
     return main
+
+
+def start(nodes, name, command, env):
+    nodes.processes[name] = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=open(nodes.folder / f"{name}.log", "wb"),  # noqa: SIM115 - closed with the process
+        stderr=subprocess.STDOUT,
+    )
+
+
+def gunicorn():
+    return [sys.executable, "-m", "gunicorn", "-c", str(DEPLOY / "gunicorn.conf.py"), "cms.wsgi"]
+
+
+def nginx(config):
+    return ["nginx", "-c", str(config), "-p", str(config.parent), "-g", "daemon off;"]
+
+
+@contextlib.contextmanager
+def one_node_local_media():
+    """The embedded default in production: one gunicorn, SQLite, media on the local disk,
+    nginx serving static files and renditions from MEDIA_ROOT (media-local.conf)."""
+    folder = Path(tempfile.mkdtemp(prefix="catalogue-node-"))
+    folder.chmod(0o755)
+    nginx_port, app_port = free_port(), free_port()
+    skip = ("DATABASE_URL", "REDIS", "S3_", "FRONTEND_CACHE_URL")
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(skip)},
+        "DJANGO_SETTINGS_MODULE": "cms.settings.production",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "HTTPS": "false",
+        "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
+        "MEDIA_ROOT": str(folder / "media"),
+        "STATIC_ROOT": str(folder / "static"),
+        "TASKS_BACKEND": "immediate",
+        "GUNICORN_WORKERS": "2",
+        "GUNICORN_BIND": f"127.0.0.1:{app_port}",
+    }
+    nodes = Nodes(f"http://127.0.0.1:{nginx_port}", [f"http://127.0.0.1:{app_port}"], env, folder)
+    try:
+        nodes.manage("migrate", "--noinput")
+        nodes.manage("collectstatic", "--noinput")
+        start(nodes, "app", gunicorn(), env)
+        config = nginx_config(folder, nginx_port, [app_port], media_conf="media-local.conf")
+        start(nodes, "nginx", nginx(config), env)
+        for port in (app_port, nginx_port):
+            wait_for_port(port, 60, "gunicorn or nginx")
+        yield nodes
+    finally:
+        for name in list(nodes.processes):
+            nodes.stop(name)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -150,33 +205,12 @@ def two_nodes(gunicorn_workers=2):
         )
         folder.chmod(0o755)
         for name, port in zip(("a", "b"), app_ports, strict=True):
-            nodes.processes[name] = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "-c",
-                    str(DEPLOY / "gunicorn.conf.py"),
-                    "cms.wsgi",
-                ],
-                cwd=ROOT,
-                env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
-                stdout=open(folder / f"gunicorn-{name}.log", "wb"),  # noqa: SIM115
-                stderr=subprocess.STDOUT,
-            )
-        nodes.processes["worker"] = subprocess.Popen(
-            [sys.executable, "manage.py", "db_worker", "--interval", "0.2"],
-            cwd=ROOT,
-            env=env,
-            stdout=open(folder / "worker.log", "wb"),  # noqa: SIM115
-            stderr=subprocess.STDOUT,
+            start(nodes, name, gunicorn(), {**env, "GUNICORN_BIND": f"127.0.0.1:{port}"})
+        start(
+            nodes, "worker", [sys.executable, "manage.py", "db_worker", "--interval", "0.2"], env
         )
         config = nginx_config(folder, nginx_port, app_ports, s3_renditions)
-        nodes.processes["nginx"] = subprocess.Popen(
-            ["nginx", "-c", str(config), "-p", str(folder), "-g", "daemon off;"],
-            stdout=open(folder / "nginx.log", "wb"),  # noqa: SIM115
-            stderr=subprocess.STDOUT,
-        )
+        start(nodes, "nginx", nginx(config), env)
         for port in (*app_ports, nginx_port):
             wait_for_port(port, 60, "gunicorn or nginx")
         yield nodes
