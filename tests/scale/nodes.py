@@ -114,11 +114,11 @@ def start(nodes, name, command, env):
     )
 
 
-def gunicorn():
+def gunicorn_command():
     return [sys.executable, "-m", "gunicorn", "-c", str(DEPLOY / "gunicorn.conf.py"), "cms.wsgi"]
 
 
-def nginx(config):
+def nginx_command(config):
     return ["nginx", "-c", str(config), "-p", str(config.parent), "-g", "daemon off;"]
 
 
@@ -147,9 +147,9 @@ def one_node_local_media():
     try:
         nodes.manage("migrate", "--noinput")
         nodes.manage("collectstatic", "--noinput")
-        start(nodes, "app", gunicorn(), env)
+        start(nodes, "app", gunicorn_command(), env)
         config = nginx_config(folder, nginx_port, [app_port], media_conf="media-local.conf")
-        start(nodes, "nginx", nginx(config), env)
+        start(nodes, "nginx", nginx_command(config), env)
         for port in (app_port, nginx_port):
             wait_for_port(port, 60, "gunicorn or nginx")
         yield nodes
@@ -164,7 +164,7 @@ def two_nodes(gunicorn_workers=2):
     """Two gunicorns on loopback ports behind nginx; yields a Nodes."""
     folder = Path(tempfile.mkdtemp(prefix="catalogue-nodes-"))
     nginx_port, *app_ports = (free_port() for _ in range(3))
-    nginx = f"http://127.0.0.1:{nginx_port}"
+    nginx_url = f"http://127.0.0.1:{nginx_port}"
     s3_renditions = f"{os.environ['S3_ENDPOINT_URL']}/{NODES_RENDITIONS_BUCKET}"
     env = {
         **os.environ,
@@ -176,15 +176,15 @@ def two_nodes(gunicorn_workers=2):
         "REDIS_URL": REDIS.rsplit("/", 1)[0] + "/12",  # and 13: not the test suite's
         "S3_BUCKET": NODES_MEDIA_BUCKET,
         "S3_RENDITIONS_BUCKET": NODES_RENDITIONS_BUCKET,
-        "S3_PUBLIC_URL": f"{nginx}/media",
-        "FRONTEND_CACHE_URL": nginx,
-        "WAGTAILADMIN_BASE_URL": nginx,
+        "S3_PUBLIC_URL": f"{nginx_url}/media",
+        "FRONTEND_CACHE_URL": nginx_url,
+        "WAGTAILADMIN_BASE_URL": nginx_url,
         "TASKS_BACKEND": "database",  # as in production: a worker runs the tasks
         "STATIC_ROOT": str(folder / "static"),
         "GUNICORN_WORKERS": str(gunicorn_workers),
         "DJANGO_SUPERUSER_PASSWORD": ADMIN_PASSWORD,
     }
-    nodes = Nodes(nginx, [f"http://127.0.0.1:{p}" for p in app_ports], env, folder)
+    nodes = Nodes(nginx_url, [f"http://127.0.0.1:{p}" for p in app_ports], env, folder)
     recreate_database()
     try:
         nodes.manage("migrate", "--noinput")
@@ -205,12 +205,12 @@ def two_nodes(gunicorn_workers=2):
         )
         folder.chmod(0o755)
         for name, port in zip(("a", "b"), app_ports, strict=True):
-            start(nodes, name, gunicorn(), {**env, "GUNICORN_BIND": f"127.0.0.1:{port}"})
+            start(nodes, name, gunicorn_command(), {**env, "GUNICORN_BIND": f"127.0.0.1:{port}"})
         start(
             nodes, "worker", [sys.executable, "manage.py", "db_worker", "--interval", "0.2"], env
         )
         config = nginx_config(folder, nginx_port, app_ports, s3_renditions)
-        start(nodes, "nginx", nginx(config), env)
+        start(nodes, "nginx", nginx_command(config), env)
         for port in (*app_ports, nginx_port):
             wait_for_port(port, 60, "gunicorn or nginx")
         yield nodes
