@@ -36,10 +36,9 @@ class StoredMedia:
     or the S3 buckets (renditions in their own). Names are storage names, e.g. "images/x.jpg"."""
 
     def storage(self, name):
-        from django.core.files.storage import default_storage
-        from wagtail.images.models import get_rendition_storage
+        from cms.media.audit import storage_for
 
-        return get_rendition_storage() if name.startswith("images/") else default_storage
+        return storage_for(name)
 
     def exists(self, name):
         return self.storage(name).exists(name)
@@ -56,23 +55,14 @@ class StoredMedia:
         self.storage(name).delete(name)
 
     def names(self, folder=""):
-        """Every stored name under a folder ("" for all), sorted."""
+        """Every stored name under a folder ("" for all), sorted: what media_audit lists."""
+        from cms.media.audit import MEDIA_FOLDERS, stored_files
+
         found = set()
-        for top in ("original_images", "images", "documents"):
+        for top in MEDIA_FOLDERS:
             if top.startswith(folder) or folder.startswith(top):
-                found.update(walk(self.storage(top + "/"), top))
+                found.update(stored_files(self.storage(top + "/"), top))
         return sorted(name for name in found if name.startswith(folder))
-
-
-def walk(storage, folder):
-    try:
-        dirs, files = storage.listdir(folder)
-    except (FileNotFoundError, NotADirectoryError):
-        return []
-    names = [f"{folder}/{f}" for f in files]
-    for d in dirs:
-        names.extend(walk(storage, f"{folder}/{d}"))
-    return names
 
 
 def empty_buckets():

@@ -28,7 +28,7 @@ def stored_files(storage, folder):
     object storage has no folders, only keys.)"""
     try:
         directories, files = storage.listdir(folder)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # nothing stored there yet
         return
     for name in files:
         yield posixpath.join(folder, name)
