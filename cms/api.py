@@ -1,12 +1,12 @@
 """Wagtail's read-only API (v2) at /api/v2/: pages (products with body and hero renditions),
-images and documents."""
+and the images and documents live public pages use (cms/api_media.py: never an original)."""
 
 from wagtail.api.v2.router import WagtailAPIRouter
 from wagtail.api.v2.views import PagesAPIViewSet
-from wagtail.documents.api.v2.views import DocumentsAPIViewSet
-from wagtail.images.api.v2.views import ImagesAPIViewSet
+
+from cms.api_media import PublicDocumentsAPIViewSet, PublicImagesAPIViewSet
 
 api_router = WagtailAPIRouter("wagtailapi")
 api_router.register_endpoint("pages", PagesAPIViewSet)
-api_router.register_endpoint("images", ImagesAPIViewSet)
-api_router.register_endpoint("documents", DocumentsAPIViewSet)
+api_router.register_endpoint("images", PublicImagesAPIViewSet)
+api_router.register_endpoint("documents", PublicDocumentsAPIViewSet)
