@@ -1,3 +1,4 @@
+import re
 from urllib.parse import urlencode
 
 from django.shortcuts import render
@@ -8,17 +9,50 @@ from cms.media.renditions import CARD
 from products.models import ProductPage, paginate
 
 RESULTS_PER_PAGE = 24
+# Longer queries are cut to this many characters (titles and SKUs are far shorter).
+SEARCH_QUERY_MAX_LENGTH = 200
+
+# Control characters (NUL among them) are never part of a search; PostgreSQL refuses NUL in
+# a query outright.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+WORD = re.compile(r"\w")
+
+
+def clean_search_query(raw):
+    """The query as typed, without control characters, trimmed, and at most
+    SEARCH_QUERY_MAX_LENGTH characters, cut after a whole word (a word cut in two would match
+    nothing): what the page shows and searches."""
+    query = CONTROL_CHARACTERS.sub(" ", raw).strip()
+    if len(query) > SEARCH_QUERY_MAX_LENGTH:
+        cut = query[:SEARCH_QUERY_MAX_LENGTH]
+        word_goes_on = not (cut[-1].isspace() or query[SEARCH_QUERY_MAX_LENGTH].isspace())
+        if word_goes_on and len(cut.split()) > 1:
+            cut = cut.rsplit(None, 1)[0]
+        query = cut
+    return query.strip()
+
+
+def search_terms(query):
+    """The words of `query` the search backend is given.
+
+    No double quotes: modelsearch's SQLite (FTS5) backend wraps each term in double quotes
+    without escaping one inside it (`12" pan` is a syntax error, a 500); both databases'
+    tokenizers split words at a quote anyway, so the same products are found. Only terms with
+    a letter or digit: on SQLite a term of punctuation alone (`-`, `&`, an emoji) matches
+    nothing, so `walnut - table` would find nothing; PostgreSQL ignores such terms.
+    """
+    return " ".join(term for term in query.replace('"', " ").split() if WORD.search(term))
 
 
 @require_GET
 def search(request):
     """Full-text search over product title, SKU, summary and body (Wagtail search)."""
-    query = request.GET.get("q", "").strip()[:200]
+    query = clean_search_query(request.GET.get("q", ""))
     results = None
     if query:
-        products = (
-            ProductPage.objects.live().public().select_related("hero_image", "category")
-        ).search(query)
+        products = ProductPage.objects.live().public().select_related("hero_image", "category")
+        terms = search_terms(query)
+        products = products.search(terms) if terms else products.none()
         results = paginate(products, request.GET.get("page"), RESULTS_PER_PAGE)
         prefetch_renditions(([p.hero_image for p in results], [CARD]))
     return render(

@@ -1,12 +1,25 @@
-"""Find rows whose files are missing and files that no row references (manage.py media_audit)."""
+"""Find rows whose files are missing and files that no row references (manage.py media_audit).
+
+A file written inside a transaction that has not committed yet (an import, an upload, a
+rendition being made) has no visible row: it looks orphaned. So `--delete` removes only files
+older than a grace period (MEDIA_AUDIT_GRACE_SECONDS), and checks the database once more just
+before deleting each one.
+"""
 
 import posixpath
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from django.apps import apps
+from django.conf import settings
 from django.core.files.storage import default_storage
+from django.db.models import FileField
+from django.utils import timezone
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.images.models import get_rendition_storage
+
+from cms.media.models import STORAGE_ERRORS
 
 MEDIA_FOLDERS = ("original_images", "images", "documents")
 
@@ -16,6 +29,7 @@ class AuditReport:
     missing: list = field(default_factory=list)  # (kind, pk, file name)
     orphans: list = field(default_factory=list)  # file names
     deleted: list = field(default_factory=list)
+    kept: list = field(default_factory=list)  # (file name, why it was not deleted)
 
 
 def storage_for(name):
@@ -36,8 +50,39 @@ def stored_files(storage, folder):
         yield from stored_files(storage, posixpath.join(folder, directory))
 
 
-def audit_media(delete=False):
-    """Audit the library's files. With `delete`, remove the orphan files (never rows)."""
+def file_fields():
+    """(model, field name) of every file field of every installed model: the library's
+    models, and any other (Wagtail's own images, documents, avatars, pending uploads)."""
+    return [
+        (model, field.name)
+        for model in apps.get_models()
+        for field in model._meta.concrete_fields
+        if isinstance(field, FileField)
+    ]
+
+
+def referenced_files():
+    """Every file name a row references now."""
+    return {
+        name
+        for model, name_field in file_fields()
+        for name in model._base_manager.values_list(name_field, flat=True)
+        if name
+    }
+
+
+def is_referenced(name):
+    """Whether a row references `name` now (one query per file field)."""
+    return any(
+        model._base_manager.filter(**{name_field: name}).exists()
+        for model, name_field in file_fields()
+    )
+
+
+def audit_media(delete=False, grace=None):
+    """Audit the library's files. With `delete`, remove the orphan files (never rows) that are
+    older than `grace` seconds (default MEDIA_AUDIT_GRACE_SECONDS) and that still no row
+    references just before deletion; the others are listed in `kept` with the reason."""
     Image = get_image_model()
     rows = [
         ("image", Image.objects.values_list("pk", "file")),
@@ -45,18 +90,41 @@ def audit_media(delete=False):
         ("document", get_document_model().objects.values_list("pk", "file")),
     ]
     report = AuditReport()
-    referenced = set()
     for kind, values in rows:
         for pk, name in values:
-            referenced.add(name)
             if not storage_for(name).exists(name):
                 report.missing.append((kind, pk, name))
+    referenced = referenced_files()
     for folder in MEDIA_FOLDERS:
         for name in stored_files(storage_for(folder + "/"), folder):
             if name not in referenced:
                 report.orphans.append(name)
     if delete:
+        grace = settings.MEDIA_AUDIT_GRACE_SECONDS if grace is None else grace
         for name in report.orphans:
-            storage_for(name).delete(name)
-            report.deleted.append(name)
+            reason = delete_orphan(name, grace)
+            if reason:
+                report.kept.append((name, reason))
+            else:
+                report.deleted.append(name)
     return report
+
+
+def delete_orphan(name, grace):
+    """Delete an orphan file unless it is younger than `grace` seconds or a row references it
+    by now; return why it was kept, or None once deleted."""
+    storage = storage_for(name)
+    try:
+        modified = storage.get_modified_time(name)
+    except STORAGE_ERRORS as error:
+        return f"its age could not be read ({error})"
+    age = timezone.now() - modified
+    if age < timedelta(seconds=grace):
+        return (
+            f"written {int(age.total_seconds())} s ago, within the grace period of {grace} s "
+            "(its row may not be committed yet)"
+        )
+    if is_referenced(name):
+        return "a row references it now (saved while the audit ran)"
+    storage.delete(name)
+    return None
