@@ -117,6 +117,20 @@ def check_extension(filename, kind, known, setting_name):
     return extension
 
 
+def check_name(filename):
+    """The name as it will be stored must fit in MEDIA_MAX_FILENAME_BYTES of UTF-8: disks count
+    bytes (255), not characters, and 100 four-byte characters are 400 bytes."""
+    limit = setting("MEDIA_MAX_FILENAME_BYTES", 200)
+    size = len(clean_filename(filename).encode("utf-8", "surrogatepass"))
+    if size > limit:
+        reject(
+            filename,
+            f"the file name is {size} bytes long in UTF-8; the limit is {limit} bytes: "
+            "rename the file with a shorter name",
+            "name_too_long",
+        )
+
+
 def check_size(filename, content, limit):
     if not content:
         reject(filename, "the file is empty", "empty")
@@ -143,6 +157,7 @@ def validate_image(file, filename):
     """Check an image file; return what was found. Raises ValidationError."""
     content = read_content(file)
     extension = check_extension(filename, "image", IMAGE_FORMATS, "WAGTAILIMAGES_EXTENSIONS")
+    check_name(filename)
     check_size(filename, content, setting("WAGTAILIMAGES_MAX_UPLOAD_SIZE", 10 * 1024 * 1024))
     check_no_markup(filename, content)
 
@@ -227,6 +242,7 @@ def validate_document(file, filename):
     extension = check_extension(
         filename, "document", DOCUMENT_EXTENSIONS, "WAGTAILDOCS_EXTENSIONS"
     )
+    check_name(filename)
     check_size(filename, content, setting("WAGTAILDOCS_MAX_UPLOAD_SIZE", 10 * 1024 * 1024))
 
     if extension == "pdf":
@@ -258,12 +274,15 @@ def validate_document(file, filename):
 
 
 def check_zip(filename, content):
-    """A well-formed zip whose entries stay inside it and do not inflate past the limit."""
+    """A well-formed zip whose entries stay inside it and do not inflate past the limits: a
+    total size (MEDIA_MAX_ZIP_INFLATED_SIZE) and a ratio to the file's own size
+    (MEDIA_MAX_ZIP_RATIO), checked from the directory first, then while really inflating."""
     max_inflated = setting("MEDIA_MAX_ZIP_INFLATED_SIZE", 200 * 1024 * 1024)
     max_entries = setting("MEDIA_MAX_ZIP_ENTRIES", 10_000)
+    max_ratio = setting("MEDIA_MAX_ZIP_RATIO", 100)
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
-    except (zipfile.BadZipFile, ValueError, OSError) as error:
+    except Exception as error:  # noqa: BLE001 - a mangled directory raises many types
         reject(filename, f"not a valid zip archive ({describe(error)})", "format_mismatch")
     with archive:
         entries = archive.infolist()
@@ -274,25 +293,62 @@ def check_zip(filename, content):
                 "too_many_entries",
             )
         for entry in entries:
-            parts = entry.filename.replace("\\", "/").split("/")
-            if entry.filename.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
-                reject(
-                    filename,
-                    f"the archive entry {entry.filename!r} leaves the archive",
-                    "unsafe_entry",
-                )
+            check_entry(filename, entry)
+        declared = sum(entry.file_size for entry in entries)
+        check_inflated(filename, declared, len(content), max_inflated, max_ratio)
         # Inflate for real, with a running cap: the sizes an archive declares can lie.
+        cap = min(max_inflated, max_ratio * len(content))
         try:
-            inflated = inflate_all(archive, entries, max_inflated)
+            inflated = inflate_all(archive, entries, cap)
         except Exception as error:  # noqa: BLE001 - zipfile and zlib raise many types
             reject(filename, f"a damaged zip archive ({describe(error)})", "format_mismatch")
-        if inflated > max_inflated:
-            reject(
-                filename,
-                f"the archive inflates to more than {filesizeformat(max_inflated)}",
-                "zip_bomb",
-            )
+        check_inflated(filename, inflated, len(content), max_inflated, max_ratio, more=True)
         return {entry.filename for entry in entries}
+
+
+# Deflate and store are what Office, LibreOffice and zip tools write. bzip2 and LZMA are
+# inflated a whole chunk at a time by zipfile, so a running cap could not bound them.
+ZIP_COMPRESSIONS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}
+
+
+def check_entry(filename, entry):
+    parts = entry.filename.replace("\\", "/").split("/")
+    if entry.filename.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
+        reject(
+            filename, f"the archive entry {entry.filename!r} leaves the archive", "unsafe_entry"
+        )
+    if entry.flag_bits & 0x1:
+        reject(
+            filename,
+            f"the archive entry {entry.filename!r} is encrypted: its content cannot be checked",
+            "encrypted",
+        )
+    if entry.compress_type not in ZIP_COMPRESSIONS:
+        method = zipfile.compressor_names.get(entry.compress_type, entry.compress_type)
+        reject(
+            filename,
+            f"the archive entry {entry.filename!r} is compressed with “{method}”; only "
+            "deflate and no compression are accepted",
+            "format_mismatch",
+        )
+
+
+def check_inflated(filename, inflated, size, max_inflated, max_ratio, *, more=False):
+    """Refuse an archive inflating past the size limit or past `max_ratio` times `size`."""
+    figure = f"at least {filesizeformat(inflated)}" if more else filesizeformat(inflated)
+    if inflated > max_ratio * size:
+        reject(
+            filename,
+            f"the archive inflates to {figure} from {filesizeformat(size)}, more than "
+            f"{max_ratio} times its size: refused as a possible zip bomb",
+            "zip_bomb",
+        )
+    if inflated > max_inflated:
+        reject(
+            filename,
+            f"the archive inflates to {figure}; the limit is {filesizeformat(max_inflated)}",
+            "zip_bomb",
+        )
 
 
 def inflate_all(archive, entries, cap):

@@ -10,10 +10,33 @@ import re
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from products.catalogue.problems import BundleInvalid, Problems
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+
+from products.catalogue.problems import BundleInvalid, Problem, Problems
 
 MANIFEST_NAMES = ("catalogue.json", "catalogue.csv")
 URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+# Deflate and store are what every zip tool writes. Python also reads bzip2 and LZMA, but
+# inflates a whole chunk of those at once, so a small read could fill memory: refused.
+COMPRESSIONS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}
+CHUNK = 64 * 1024
+# A directory entry is 46 bytes plus its name and extras: 1 KiB each is plenty for a bundle.
+DIRECTORY_BYTES_PER_ENTRY = 1024
+
+
+def manifest_limit():
+    """The most bytes a manifest may hold, unpacked."""
+    return settings.CATALOGUE_MANIFEST_MAX_SIZE
+
+
+def invalid(where, message):
+    """BundleInvalid placed at `where` (which may itself hold “: ”, as a zip entry can)."""
+    return BundleInvalid(problems=[Problem(where, message)])
+
+
+def too_large(what, size, limit):
+    return f"{what} is {filesizeformat(size)}; the limit is {filesizeformat(limit)}"
 
 
 def path_problem(path):
@@ -36,7 +59,15 @@ def path_problem(path):
     return None
 
 
-class FolderBundle:
+class Bundle:
+    manifest_data = b""  # read and size-checked once, by open_bundle()
+
+    def read_manifest(self, name):
+        """The manifest's bytes, as open_bundle() read them."""
+        return self.manifest_data
+
+
+class FolderBundle(Bundle):
     def __init__(self, root):
         self.root = Path(root).resolve()
         self.name = str(root)
@@ -44,8 +75,18 @@ class FolderBundle:
     def manifest_names(self):
         return [name for name in MANIFEST_NAMES if (self.root / name).is_file()]
 
-    def read_manifest(self, name):
-        return (self.root / name).read_bytes()
+    def load_manifest(self, name):
+        """The manifest's bytes; one over the size limit is refused before it is read."""
+        path, limit = self.root / name, manifest_limit()
+        try:
+            with path.open("rb") as file:
+                size = path.stat().st_size
+                data = file.read(limit + 1) if size <= limit else b""
+        except OSError as error:
+            raise invalid(name, f"cannot be read ({describe(error)})") from error
+        if size > limit or len(data) > limit:
+            raise invalid(name, too_large("the manifest", max(size, len(data)), limit))
+        return data
 
     def resolve(self, path):
         """The real file for `path`, or a message saying why it cannot be used."""
@@ -85,26 +126,55 @@ class FolderBundle:
         pass
 
 
-class ZipBundle:
+class ZipBundle(Bundle):
+    """A zip bundle. Its directory is checked before any entry is inflated (number of entries,
+    total size, names); entries are then read in bounded chunks, never trusting the sizes the
+    directory declares."""
+
     def __init__(self, path, problems):
-        self.name = str(path)
+        self.name = Path(path).name
+        self.prefix = ""
+        self.inflated = {}  # entry name -> bytes read from it so far
+        self.total_inflated = 0
+        max_entries = settings.CATALOGUE_BUNDLE_MAX_ENTRIES
+        # zipfile builds an object per entry of the directory: check its size first.
+        directory = directory_size(path)
+        if directory is not None and directory > max_entries * DIRECTORY_BYTES_PER_ENTRY:
+            raise invalid(
+                self.name,
+                too_large(
+                    "the zip's directory", directory, max_entries * DIRECTORY_BYTES_PER_ENTRY
+                )
+                + f" (at most {max_entries:,} entries)",
+            )
         try:
             self.archive = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, OSError) as error:
-            raise BundleInvalid(f"{path}: not a readable zip file ({error})") from error
+        except Exception as error:  # noqa: BLE001 - a mangled directory raises many types
+            raise invalid(self.name, f"not a readable zip file ({describe(error)})") from error
+        self.max_inflated = settings.CATALOGUE_BUNDLE_MAX_INFLATED_SIZE
+        infos = self.archive.infolist()
+        if len(infos) > max_entries:
+            problems.add(
+                self.name, f"the zip holds {len(infos):,} entries; the limit is {max_entries:,}"
+            )
+            return
+        declared = sum(info.file_size for info in infos)
+        if declared > self.max_inflated:
+            problems.add(self.name, too_large("unpacked, the zip", declared, self.max_inflated))
         self.entries = {}
-        for info in self.archive.infolist():
+        for info in infos:
             name = info.filename
             parts = PurePosixPath(name.replace("\\", "/")).parts
             if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in parts:
                 problems.add(name, "a zip entry that escapes the bundle root makes it invalid")
+            elif name in self.entries:
+                problems.add(name, "the zip holds two entries of this name: which is meant?")
             elif not info.is_dir():
                 self.entries[name] = info
         if problems:
             return
         # The manifest is at the root, or inside a single top-level folder holding everything.
         tops = {name.split("/", 1)[0] for name in self.entries}
-        self.prefix = ""
         if not any(name in self.entries for name in MANIFEST_NAMES) and len(tops) == 1:
             top = next(iter(tops))
             if all(name.startswith(top + "/") for name in self.entries):
@@ -113,8 +183,15 @@ class ZipBundle:
     def manifest_names(self):
         return [name for name in MANIFEST_NAMES if self.prefix + name in self.entries]
 
-    def read_manifest(self, name):
-        return self.archive.read(self.prefix + name)
+    def load_manifest(self, name):
+        """The manifest's bytes; one over the size limit is refused before it is inflated."""
+        info, limit = self.entries[self.prefix + name], manifest_limit()
+        if info.file_size > limit:
+            raise invalid(info.filename, too_large("the manifest", info.file_size, limit))
+        data = self.read_entry(info, info.filename, limit)
+        if len(data) > limit:
+            raise invalid(info.filename, too_large("the manifest", len(data), limit))
+        return data
 
     def info(self, path):
         info = self.entries.get(self.prefix + path)
@@ -127,8 +204,47 @@ class ZipBundle:
 
     def read(self, path, limit):
         """The entry's bytes, read on its own (never the whole archive); at most `limit` + 1."""
-        with self.archive.open(self.info(path)) as member:
-            return member.read(limit + 1)
+        return self.read_entry(self.info(path), path, limit)
+
+    def read_entry(self, info, where, limit):
+        """At most `limit` + 1 bytes of an entry, in chunks, counted against the bundle's
+        total; anything unreadable (encrypted, an unknown compression, a bad CRC, a cut or
+        corrupt stream) is a BundleInvalid placed at `where`."""
+        if info.flag_bits & 0x1:
+            raise invalid(where, "the zip entry is encrypted: bundles cannot be encrypted")
+        if info.compress_type not in COMPRESSIONS:
+            method = zipfile.compressor_names.get(info.compress_type, info.compress_type)
+            raise invalid(
+                where,
+                f"the zip entry is compressed with “{method}”, which bundles cannot use "
+                "(use deflate, every zip tool's default, or no compression)",
+            )
+        data = bytearray()
+        try:
+            with self.archive.open(info) as member:
+                while len(data) <= limit:
+                    chunk = member.read(min(CHUNK, limit + 1 - len(data)))
+                    if not chunk:
+                        break
+                    data += chunk
+                    self.count(info, where, len(data))
+        except BundleInvalid:
+            raise
+        except Exception as error:  # noqa: BLE001 - zipfile and zlib raise many types
+            raise invalid(where, f"the zip entry cannot be read ({describe(error)})") from error
+        return bytes(data)
+
+    def count(self, info, where, size):
+        """Keep what the bundle's entries really inflate to under the bundle's limit."""
+        # An entry read twice (hashed, then stored) counts once.
+        grown = size - self.inflated.get(info.filename, 0)
+        if grown > 0:
+            self.inflated[info.filename] = size
+            self.total_inflated += grown
+        if self.total_inflated > self.max_inflated:
+            raise invalid(
+                where, too_large("unpacked, the zip", self.total_inflated, self.max_inflated)
+            )
 
     def exists(self, path):
         return self.prefix + path in self.entries
@@ -166,4 +282,34 @@ def open_bundle(path):
         )
         raise BundleInvalid(f"{bundle.name}: {message}")
     bundle.manifest_name = names[0]
+    try:
+        bundle.manifest_data = bundle.load_manifest(names[0])
+    except BundleInvalid:
+        bundle.close()
+        raise
     return bundle
+
+
+def directory_size(path):
+    """The size of a zip's central directory as its end record declares it (zip64 too), or
+    None when there is no end record (zipfile then refuses the file)."""
+    with open(path, "rb") as file:
+        file.seek(0, 2)
+        start = max(0, file.tell() - 22 - 0xFFFF)  # the end record, then a comment
+        file.seek(start)
+        tail = file.read()
+        at = tail.rfind(b"PK\x05\x06")
+        if at < 0 or len(tail) - at < 22:
+            return None
+        size = int.from_bytes(tail[at + 12 : at + 16], "little")
+        locator = tail[max(0, at - 20) : at]
+        if locator[:4] == b"PK\x06\x07":
+            file.seek(int.from_bytes(locator[8:16], "little"))
+            record = file.read(56)
+            if record[:4] == b"PK\x06\x06":
+                size = max(size, int.from_bytes(record[40:48], "little"))
+        return size
+
+
+def describe(error):
+    return (str(error).strip() or type(error).__name__)[:200]

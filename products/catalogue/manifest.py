@@ -108,6 +108,22 @@ class Manifest:
     media_places: dict = field(default_factory=dict)  # path -> place, for errors
 
 
+JSON_TYPES = {dict: "an object", list: "a list", bool: "true or false", type(None): "null"}
+
+
+def shown(value, limit=80):
+    """A manifest value as an error message quotes it: a string clipped and escaped (repr),
+    anything else by its JSON type, so a huge or deeply nested value never fills a report."""
+    if isinstance(value, str):
+        return repr(value if len(value) <= limit else value[:limit] + "…")
+    return JSON_TYPES.get(type(value), "a number")
+
+
+def clipped(key, limit=80):
+    """An object key as a place or message names it: at most `limit` characters."""
+    return key if len(key) <= limit else key[:limit] + "…"
+
+
 def text(value, where, problems, *, low=0, high=255, name="value", trim=False):
     """A string of `low`..`high` code points (after trimming, if asked), or None."""
     if not isinstance(value, str):
@@ -125,7 +141,8 @@ def text(value, where, problems, *, low=0, high=255, name="value", trim=False):
 def unknown_keys(data, allowed, where, problems):
     for key in data:
         if key not in allowed:
-            problems.add(f"{where}.{key}" if where else str(key), f"unknown field “{key}”")
+            name = clipped(key)
+            problems.add(f"{where}.{name}" if where else name, f"unknown field “{name}”")
 
 
 def slug_problem(slug):
@@ -155,8 +172,23 @@ def check_path(path, where, problems):
 def parse_json(data, problems):
     try:
         document = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        problems.add("catalogue.json", f"not valid UTF-8 JSON ({error})")
+        # A lone surrogate escape (“\ud800”) decodes, but is no text a page or a report
+        # could store: encoding everything back finds any, keys included.
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except UnicodeDecodeError as error:
+        problems.add("catalogue.json", f"not UTF-8 text (byte {error.start})")
+        return None
+    except UnicodeEncodeError as error:
+        character = error.object[error.start]
+        problems.add(
+            "catalogue.json", f"a string holds “\\u{ord(character):04x}”, a lone surrogate"
+        )
+        return None
+    except RecursionError:
+        problems.add("catalogue.json", "arrays and objects are nested too deeply to read")
+        return None
+    except ValueError as error:  # JSONDecodeError, and integers over Python's digit limit
+        problems.add("catalogue.json", f"not valid JSON ({str(error)[:200]})")
         return None
     if not isinstance(document, dict):
         problems.add("catalogue.json", "the manifest must be a JSON object")
@@ -178,7 +210,7 @@ def parse_json(data, problems):
         problems.add("media", "must be an object keyed by file path")
         media = {}
     for path, details in media.items():
-        place = f"media[{json.dumps(path, ensure_ascii=False)}]"
+        place = f"media[{json.dumps(clipped(path), ensure_ascii=False)}]"
         manifest.media_places[path] = place
         if not isinstance(details, dict):
             problems.add(place, "library details must be an object")
@@ -254,7 +286,7 @@ def json_product(raw, where, problems):
 
 def check_sku(value, where, problems):
     if not isinstance(value, str) or not SKU.match(value):
-        problems.add(where, f"{value!r} is not a valid SKU (1–64 of A-Z a-z 0-9 . _ -)")
+        problems.add(where, f"{shown(value)} is not a valid SKU (1–64 of A-Z a-z 0-9 . _ -)")
         return ""
     return value
 
@@ -275,7 +307,9 @@ def check_price(value, where, problems):
         problems.add(where, "a price is a string such as “129.00” (a JSON number loses precision)")
         return None
     if not PRICE.match(value):
-        problems.add(where, f"“{value}” is not a price (up to 8 digits, then up to 2 decimals)")
+        problems.add(
+            where, f"“{clipped(value)}” is not a price (up to 8 digits, then up to 2 decimals)"
+        )
         return None
     return Decimal(value)
 
@@ -358,7 +392,8 @@ def json_body(raw, where, problems):
         kind, value, at = item.get("type"), item.get("value"), f"{place}.value"
         if kind not in BLOCK_TYPES:
             problems.add(
-                f"{place}.type", f"unknown block type {kind!r} (known: {', '.join(BLOCK_TYPES)})"
+                f"{place}.type",
+                f"unknown block type {shown(kind)} (known: {', '.join(BLOCK_TYPES)})",
             )
             continue
         if "value" not in item:
@@ -404,7 +439,13 @@ def parse_csv(data, problems):
     except UnicodeDecodeError as error:
         problems.add("catalogue.csv", f"not UTF-8 text (byte {error.start})")
         return None
-    rows = list(csv.reader(io.StringIO(content, newline="")))
+    rows = []
+    try:
+        for row in csv.reader(io.StringIO(content, newline="")):
+            rows.append(row)
+    except csv.Error as error:
+        problems.add(f"catalogue.csv row {len(rows) + 1}", csv_problem(error))
+        return None
     manifest = Manifest("catalogue.csv", [])
     if not rows:
         problems.add("catalogue.csv row 1", "no header row")
@@ -431,6 +472,12 @@ def parse_csv(data, problems):
         cells = {name: cell for name, cell in zip(header, row, strict=True) if cell != ""}
         manifest.products.append(csv_product(cells, where, problems))
     return manifest
+
+
+def csv_problem(error):
+    if "field larger than field limit" in str(error):
+        return f"a cell holds more than {csv.field_size_limit():,} characters, the most a cell may"
+    return f"not readable CSV ({error})"
 
 
 def csv_product(cells, where, problems):

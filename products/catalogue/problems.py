@@ -21,8 +21,33 @@ class Problem:
 
 
 class Problems(list):
+    """Problems in the order found. At most MAX_LISTED are kept, then one that says more were
+    found: a manifest of a million empty products must not make a report of millions."""
+
+    MAX_LISTED = 1000
+
+    def __init__(self, problems=()):
+        super().__init__()
+        self.extend(problems)
+
     def add(self, where, message):
         self.append(Problem(where, message))
+
+    def append(self, problem):
+        if len(self) < self.MAX_LISTED:
+            super().append(problem)
+        elif len(self) == self.MAX_LISTED:
+            super().append(
+                Problem(
+                    "bundle",
+                    f"more than {self.MAX_LISTED:,} problems: the first {self.MAX_LISTED:,} are "
+                    "listed; fix those and try again",
+                )
+            )
+
+    def extend(self, problems):
+        for problem in problems:
+            self.append(problem)
 
 
 class BundleInvalid(Exception):

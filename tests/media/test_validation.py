@@ -1,14 +1,32 @@
 """The upload checks themselves, case by case (the upload paths are tested separately)."""
 
+import io
+import struct
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.template.defaultfilters import filesizeformat
+from django.utils.html import escape
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
+from wagtail.models import Collection
 
+from cms.demo.generate import make_pdf
 from cms.media.validation import clean_filename, validate_document, validate_image
-from tests.media.corpus import HOSTILE_NAMES, document_cases, image_cases, png_pixel_bomb
+from tests.media.corpus import (
+    HOSTILE_NAMES,
+    JPEG,
+    document_cases,
+    docx,
+    image_cases,
+    png_pixel_bomb,
+    zip_bytes,
+)
 
 IMAGE_CASES = image_cases()
 DOCUMENT_CASES = document_cases()
@@ -88,3 +106,110 @@ def test_pixel_bomb_is_refused_from_its_header_in_bounded_time_and_memory(tmp_pa
     assert code == "too_many_pixels"
     assert float(seconds) < 1.0
     assert int(grown_kb) < 50 * 1024  # under 50 MB above the process's peak so far
+
+
+# Zip bombs by ratio, and what zip tools do not write for office files
+
+
+def zeros_zip(size):
+    return zip_bytes([("zeros.bin", b"\x00" * size)])
+
+
+def test_zip_inflating_over_the_ratio_is_refused_under_the_size_cap(settings):
+    """5 MiB of zeros in 5 KB: far under MEDIA_MAX_ZIP_INFLATED_SIZE, but 1000:1."""
+    settings.MEDIA_MAX_ZIP_INFLATED_SIZE = 200 * 1024 * 1024
+    bomb = zeros_zip(5 * 1024 * 1024)
+    with pytest.raises(ValidationError) as error:
+        validate_document(bomb, "bomb.zip")
+    assert error.value.code == "zip_bomb"
+    assert error.value.messages[0].startswith(
+        f"bomb.zip: the archive inflates to 5.0\xa0MB from {filesizeformat(len(bomb))}, "
+        "more than 100 times its size"
+    )
+    settings.MEDIA_MAX_ZIP_RATIO = 10_000
+    validate_document(bomb, "bomb.zip")  # the ratio is a setting
+
+
+def office_with(flags=None, method=None):
+    """A docx whose document part is patched to look encrypted or oddly compressed."""
+    content = bytearray(docx())
+    with zipfile.ZipFile(io.BytesIO(bytes(content))) as archive:
+        info = archive.getinfo("word/document.xml")
+        central = archive.start_dir + content[archive.start_dir :].index(b"word/document.xml") - 46
+    for offset, value in ((6, flags), (8, method)):
+        if value is not None:
+            struct.pack_into("<H", content, info.header_offset + offset, value)
+            struct.pack_into("<H", content, central + offset + 2, value)
+    return bytes(content)
+
+
+@pytest.mark.parametrize(
+    ("content", "code", "message"),
+    [
+        (office_with(flags=0x1), "encrypted", "'word/document.xml' is encrypted"),
+        (office_with(method=9), "format_mismatch", "compressed with “deflate64”"),
+        (office_with(method=12), "format_mismatch", "compressed with “bzip2”"),
+    ],
+    ids=["encrypted", "deflate64", "bzip2"],
+)
+def test_office_file_entries_must_be_readable(content, code, message):
+    with pytest.raises(ValidationError) as error:
+        validate_document(content, "report.docx")
+    assert error.value.code == code and message in error.value.messages[0]
+
+
+# File names over the storage's limit in bytes
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "name", "content", "fields"),
+    [
+        ("/admin/images/add/", "𝔸" * 96 + ".jpg", JPEG, {"description": "Alt", "credit": ""}),
+        ("/admin/documents/add/", "𝔸" * 96 + ".pdf", make_pdf("Manual", ["1"]), {}),
+    ],
+    ids=["image", "document"],
+)
+def test_admin_upload_of_a_name_too_long_in_bytes(admin_client, media, url, name, content, fields):
+    """96 four-byte characters are 384 bytes: a form error naming the limit, not a storage
+    failure."""
+    response = admin_client.post(
+        url,
+        {
+            "title": "Upload",
+            "file": SimpleUploadedFile(name, content),
+            "collection": Collection.get_first_root_node().pk,
+            **fields,
+        },
+    )
+    assert response.status_code == 200
+    assert (
+        escape(f"{name}: the file name is 388 bytes long in UTF-8; the limit is 200 bytes")
+        in response.content.decode()
+    )
+    assert get_image_model().objects.count() == get_document_model().objects.count() == 0
+    assert media.names() == []
+
+
+def test_a_name_at_the_byte_limit_is_accepted():
+    validate_image(JPEG, "𝔸" * 49 + ".jpg")  # 196 + 4 bytes
+    with pytest.raises(ValidationError) as error:
+        validate_image(JPEG, "𝔸" * 50 + ".jpg")
+    assert error.value.code == "name_too_long"
+
+
+@pytest.mark.django_db
+def test_admin_upload_of_a_ratio_bomb_is_a_form_error(admin_client, media):
+    bomb = zeros_zip(5 * 1024 * 1024)
+    response = admin_client.post(
+        "/admin/documents/add/",
+        {
+            "title": "Upload",
+            "file": SimpleUploadedFile("bomb.zip", bomb),
+            "collection": Collection.get_first_root_node().pk,
+        },
+    )
+    assert response.status_code == 200
+    assert "bomb.zip: the archive inflates to 5.0" in response.content.decode()
+    assert "more than 100 times its size" in response.content.decode()
+    assert get_document_model().objects.count() == 0 and media.names() == []
