@@ -5,20 +5,23 @@
 Products are sorted by SKU; each library file is written once, under `images/` or
 `documents/` with its base name (a clash gets `-2`, `-3`, …); a `media` entry gives every
 file's library details; references carry a per-use alt or title only where it differs from
-the library's. Files are copied byte for byte from storage, one at a time.
+the library's. Files are copied byte for byte from storage, one at a time. A reference to
+an image or document deleted from the library is left out with a warning naming the product
+and the reference (a block with nothing left goes too), so the bundle still imports.
 """
 
 import json
 import posixpath
 import shutil
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 
 from products.catalogue.manifest import FORMAT
+from products.catalogue.problems import Problems
 from products.catalogue.state import plain
 from products.models import ProductPage
 
@@ -28,6 +31,7 @@ class ExportReport:
     products: int = 0
     images: int = 0
     documents: int = 0
+    warnings: Problems = field(default_factory=Problems)
 
 
 class MediaFiles:
@@ -57,8 +61,7 @@ def export_bundle(out_path):
     """Write every product and its media to `out_path` (a folder, or a .zip)."""
     out_path = Path(out_path)
     media = MediaFiles()
-    images = get_image_model().objects.in_bulk()
-    documents = get_document_model().objects.in_bulk()
+    library = Library(get_image_model().objects.in_bulk(), get_document_model().objects.in_bulk())
     products = []
     pages = (
         ProductPage.objects.select_related("category", "hero_image")
@@ -66,14 +69,36 @@ def export_bundle(out_path):
         .order_by("sku")
     )
     for page in pages:
-        if page.has_unpublished_changes:
-            page = page.get_latest_revision_as_object()
-        products.append(export_product(page, media, images, documents))
+        hero_id = page.hero_image_id
+        revision = page.get_latest_revision() if page.has_unpublished_changes else None
+        if revision is not None:
+            # A deleted hero reads as none from the revision: remember which one it was.
+            hero_id = revision.content.get("hero_image")
+            page = revision.as_object()
+        if hero_id is not None and hero_id not in library.images:
+            library.missing(page, "hero_image", "image", hero_id)
+        products.append(export_product(page, media, library))
     manifest = {"format": FORMAT, "products": products, "media": media_details(media)}
     data = json.dumps(manifest, indent=2, ensure_ascii=False).encode() + b"\n"
     write_bundle(out_path, data, media)
     kinds = [kind for kind, _ in media.items.values()]
-    return ExportReport(len(products), kinds.count("image"), kinds.count("document"))
+    return ExportReport(
+        len(products), kinds.count("image"), kinds.count("document"), library.warnings
+    )
+
+
+class Library:
+    """The library's images and documents by id, and the references to deleted ones."""
+
+    def __init__(self, images, documents):
+        self.images, self.documents = images, documents
+        self.warnings = Problems()
+
+    def missing(self, page, where, kind, item_id):
+        self.warnings.add(
+            f"product {page.sku}, {where}",
+            f"{kind} {item_id} is no longer in the library: left out of the export",
+        )
 
 
 def image_ref(media, image, alt=None, decorative=False, caption=""):
@@ -88,7 +113,7 @@ def image_ref(media, image, alt=None, decorative=False, caption=""):
     return ref if len(ref) > 1 else ref["file"]
 
 
-def export_product(page, media, images, documents):
+def export_product(page, media, library):
     product = {"sku": page.sku, "title": page.title, "slug": page.slug}
     if page.category:
         product["category"] = page.category.name
@@ -99,12 +124,14 @@ def export_product(page, media, images, documents):
     tags = sorted(item.tag.name for item in page.tagged_items.all())
     if tags:
         product["tags"] = tags
-    if page.hero_image:
-        product["hero_image"] = image_ref(media, page.hero_image, alt=page.hero_alt)
-    body = [
-        export_block(block, media, images, documents)
-        for block in plain(page.body.get_prep_value())
-    ]
+    hero = library.images.get(page.hero_image_id)
+    if hero:
+        product["hero_image"] = image_ref(media, hero, alt=page.hero_alt)
+    body = []
+    for index, block in enumerate(plain(page.body.get_prep_value())):
+        exported = export_block(block, media, library, page, f"body[{index}]")
+        if exported is not None:
+            body.append(exported)
     if body:
         product["body"] = body
     related = [link.product.sku for link in page.related_products.all()]
@@ -115,33 +142,48 @@ def export_product(page, media, images, documents):
     return product
 
 
-def export_block(block, media, images, documents):
+def export_block(block, media, library, page, where):
+    """The block as the manifest writes it, or None when every item it used was deleted
+    (`page` and `where` place the warnings)."""
     kind, value = block["type"], block["value"]
     if kind == "image":
         use = value["image"]
+        image = present(library, "image", use["image"], page, f"{where}.value.image")
+        if image is None:
+            return None
         value = image_ref(
-            media,
-            images[use["image"]],
-            use["alt_text"],
-            use["decorative"],
-            value.get("caption", ""),
+            media, image, use["alt_text"], use["decorative"], value.get("caption", "")
         )
     elif kind == "gallery":
         value = [
-            image_ref(media, images[use["image"]], use["alt_text"], use["decorative"])
-            for use in value
+            image_ref(media, image, use["alt_text"], use["decorative"])
+            for n, use in enumerate(value)
+            if (image := present(library, "image", use["image"], page, f"{where}.value[{n}]"))
         ]
     elif kind == "documents":
         refs = []
-        for link in value:
-            document = documents[link["document"]]
+        for n, link in enumerate(value):
+            document = present(library, "document", link["document"], page, f"{where}.value[{n}]")
+            if document is None:
+                continue
             path = media.path("document", document)
             title = link.get("title")
             refs.append(
                 {"file": path, "title": title} if title and title != document.title else path
             )
         value = refs
+    if kind in ("gallery", "documents") and not value:
+        return None  # the format needs at least one item
     return {"type": kind, "value": value}
+
+
+def present(library, kind, item_id, page, where):
+    """The library item, or None with a warning when it has been deleted."""
+    items = library.images if kind == "image" else library.documents
+    item = items.get(item_id)
+    if item is None:
+        library.missing(page, where, kind, item_id)
+    return item
 
 
 def media_details(media):

@@ -8,12 +8,16 @@
    admin upload (cms/media/validation.py) unless the library already holds that content.
 4. Work out library details and alt text (format section 2), and what each product needs:
    create, update, or nothing.
-5. With no error and not a dry run: write it all in one transaction whose files are removed
-   if it rolls back (cms.media.transaction.atomic).
+5. Check every page that would be written, wherever it is: not locked, and with a user (HTTP),
+   theirs to add under, edit, publish or unpublish.
+6. With no error and not a dry run: write it all in one transaction whose files are removed
+   if it rolls back (cms.media.transaction.atomic). New images queue their renditions for
+   after the commit (cms/media/models.py); none is made inside the transaction.
 """
 
 import hashlib
 import posixpath
+import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -22,6 +26,7 @@ from django.utils.text import slugify
 from wagtail.admin.rich_text.converters.editor_html import EditorHTMLConverter
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
+from wagtail.locks import BasicLock, ScheduledForPublishLock, WorkflowLock
 from wagtail.models import Collection, Page, Site
 
 from cms.media import transaction as media_transaction
@@ -41,6 +46,42 @@ from products.models import ProductCategory, ProductIndexPage, ProductPage, Prod
 
 IMPORT_COLLECTION = "Catalogue imports"
 COMPARE_CHUNK = 100  # existing products loaded at a time to compare with the manifest
+PAGE_ID = re.compile(r"[0-9]{1,18}", re.ASCII)  # more digits cannot be a database id
+
+
+class CatalogueNotFound(Exception):
+    """`--parent` (or `?parent=`) names no catalogue page, or is needed and missing."""
+
+
+def find_catalogue(ref=None):
+    """The catalogue page products go under, or None when the site has none yet (the import
+    creates it). `ref` is a page id or a URL path below the default site's root; without it,
+    the site's only catalogue. Raises CatalogueNotFound with a message otherwise."""
+    indexes = ProductIndexPage.objects.order_by("path")
+    if ref in (None, ""):
+        found = list(indexes[:2])
+        if len(found) > 1:
+            raise CatalogueNotFound(
+                "the site has several catalogue pages: say which (page id or URL path)"
+            )
+        return found[0] if found else None
+    ref = str(ref)
+    if PAGE_ID.fullmatch(ref):
+        page = indexes.filter(pk=int(ref)).first()
+        other = Page.objects.filter(pk=int(ref)).first()
+    elif len(ref) <= 1000 and ref.isprintable():
+        root = Site.objects.get(is_default_site=True).root_page
+        url_path = root.url_path + "".join(f"{part}/" for part in ref.split("/") if part)
+        page = indexes.filter(url_path=url_path).first()
+        other = Page.objects.filter(url_path=url_path).first()
+    else:
+        problem = "is too long" if len(ref) > 1000 else "holds control characters"
+        raise CatalogueNotFound(f"not a page id or URL path (it {problem})")
+    if page is not None:
+        return page
+    if other is not None:
+        raise CatalogueNotFound(f"{ref}: the page “{other.title}” is not a product catalogue")
+    raise CatalogueNotFound(f"{ref}: no product catalogue page with that id or URL path")
 
 
 @dataclass
@@ -85,11 +126,28 @@ class ImportFailed(Exception):
     pass
 
 
-def import_bundle(path, *, parent=None, dry_run=False, user=None, progress=None, renditions=True):
+def lock_reason(lock):
+    """A page lock in words, for an error."""
+    if isinstance(lock, BasicLock):
+        locked_by = lock.object.locked_by
+        return f"locked by {locked_by.get_username()}" if locked_by else "locked"
+    if isinstance(lock, WorkflowLock):
+        return f"locked in moderation (task “{lock.task.name}”)"
+    if isinstance(lock, ScheduledForPublishLock):
+        return "locked: a revision is scheduled for publishing"
+    return "locked"
+
+
+def import_bundle(path, *, parent=None, dry_run=False, user=None, progress=None, renditions=False):
     """Import the bundle at `path`. Nothing is written if anything is wrong, or on a dry run.
 
-    `progress(done, total)` is called as products are written; with `renditions`, every
-    rendition the templates use is made for the imported images before returning.
+    `parent` is a catalogue page, or its id or URL path (`find_catalogue`). With a `user`,
+    every page the import would create, change, publish or unpublish must be theirs to
+    change (and no page may be locked, with or without a user), or nothing is written.
+    New images queue their renditions as background tasks once the import commits; with
+    `renditions`, they are also made here, after the commit, before returning (the command
+    line's choice; never in a web request). `progress(done, total)` is called as products are
+    written.
     """
     report = ImportReport(dry_run=dry_run)
     try:
@@ -129,41 +187,39 @@ class Import:
         self.check_media_details()
         self.resolve_library_details()
         self.plans = self.plan_products()
+        self.check_rights()
         self.warn_unused_files()
         self.count()
         if self.errors or dry_run:
             return
+        # Saving a new image queues its renditions for after the commit (cms/media/models.py).
         created_images = self.write(progress)
         if renditions:
-            for image_id in created_images:
-                make_renditions(get_image_model().objects.get(pk=image_id))
+            self.make_renditions(created_images)
+
+    def make_renditions(self, image_ids):
+        for image in get_image_model().objects.filter(pk__in=image_ids):
+            try:
+                make_renditions(image)
+            except Exception as error:  # noqa: BLE001 - the import itself has succeeded
+                self.report.warnings.add(
+                    image.file.name,
+                    f"renditions not made now ({error}); the queued task or the first "
+                    "visitor makes them",
+                )
 
     # Where products go
 
     def find_parent(self):
-        indexes = ProductIndexPage.objects.order_by("path")
-        if self.parent_ref not in (None, ""):
-            ref = str(self.parent_ref)
-            if ref.isdigit():
-                page = indexes.filter(pk=int(ref)).first()
-            else:
-                site = Site.objects.get(is_default_site=True)
-                url_path = site.root_page.url_path + ref.strip("/") + "/"
-                page = indexes.filter(url_path=url_path).first()
-            if page is None:
-                self.errors.add(
-                    "--parent", f"{ref}: no product catalogue page with that id or URL path"
-                )
-            return page
-        found = list(indexes[:2])
-        if len(found) > 1:
-            self.errors.add(
-                "--parent",
-                "the site has several catalogue pages: say which with "
-                "--parent (page id or URL path)",
-            )
+        self.parent_failed = False
+        if isinstance(self.parent_ref, Page):
+            return self.parent_ref  # already resolved (the HTTP view checks rights on it)
+        try:
+            return find_catalogue(self.parent_ref)
+        except CatalogueNotFound as error:
+            self.errors.add("--parent", str(error))
+            self.parent_failed = True
             return None
-        return found[0] if found else None  # none: created when writing
 
     def existing_products(self):
         """SKU -> (page id, slug) of the manifest's products already on the site. Pages
@@ -402,6 +458,65 @@ class Import:
                 else:
                     plans.append(("update", spec, existing[0]))
         return plans
+
+    # Rights: checked on every page the import would write, before anything is written
+
+    def check_rights(self):
+        """Every page the import would create under, change, publish or unpublish must be the
+        user's to change, and not locked against them. SKUs match site-wide, so an update can
+        land outside the chosen catalogue: each page is checked where it is."""
+        updates = {pk: spec for action, spec, pk in self.plans if action == "update"}
+        creates = [spec for action, spec, _ in self.plans if action == "create"]
+        if self.user is not None and creates and not self.parent_failed:
+            self.check_new_pages(creates)
+        ids = list(updates)
+        for start in range(0, len(ids), COMPARE_CHUNK):
+            pages = ProductPage.objects.filter(pk__in=ids[start : start + COMPARE_CHUNK])
+            for page in pages.select_related("locked_by"):
+                spec = updates[page.pk]
+                refusal = self.refusal(page, spec)
+                if refusal:
+                    self.errors.add(
+                        spec.place("sku"),
+                        f"SKU “{spec.sku}” is the page {self.describe(page)}: {refusal}",
+                    )
+
+    def refusal(self, page, spec):
+        """Why the import may not update `page` to `spec`, or None."""
+        lock = page.get_lock()
+        if lock is not None and (self.user is None or lock.for_user(self.user)):
+            return f"it is {lock_reason(lock)}"
+        if self.user is None:
+            return None  # the command line runs with the site's own rights
+        rights = page.permissions_for_user(self.user)
+        who = f"user “{self.user.get_username()}”"
+        if not rights.can_edit():
+            return f"{who} may not edit it"
+        if spec.live and not rights.can_publish():
+            return f"{who} may not publish it"
+        if not spec.live and page.live and not rights.can_unpublish():
+            return f"{who} may not unpublish it"
+        return None
+
+    def check_new_pages(self, creates):
+        parent = self.parent or Site.objects.get(is_default_site=True).root_page
+        rights = parent.permissions_for_user(self.user)
+        who = f"user “{self.user.get_username()}”"
+        may_add, may_publish = rights.can_add_subpage(), rights.can_publish_subpage()
+        for spec in creates:
+            if not may_add or (spec.live and not may_publish):
+                self.errors.add(
+                    spec.place("sku"),
+                    f"SKU “{spec.sku}” would be a new page under {self.describe(parent)}, "
+                    f"where {who} may not {'add' if not may_add else 'publish'} pages",
+                )
+
+    def describe(self, page):
+        if not hasattr(self, "root_path"):
+            self.root_path = Site.objects.get(is_default_site=True).root_page.url_path
+        root, path = self.root_path, page.url_path
+        path = "/" + path[len(root) :] if path.startswith(root) else path
+        return f"“{page.title}” ({path}, id {page.pk})"
 
     def image_use(self, ref):
         """Raw ImageBlock value for a reference (the image's id filled in at write time)."""

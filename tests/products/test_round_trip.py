@@ -2,14 +2,23 @@
 
 import json
 import zipfile
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 
+from cms.demo.generate import make_image
 from products.catalogue.exporter import export_bundle
 from products.models import ProductCategory, ProductPage
-from tests.products.catalogue_helpers import MANIFEST, manifest, run_import, write_bundle
+from tests.products.catalogue_helpers import (
+    FILES,
+    MANIFEST,
+    manifest,
+    run_import,
+    write_bundle,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -82,3 +91,49 @@ def test_export_to_zip(tmp_path):
         "caption": "Mortise and tenon",
     }
     assert chair["body"][4]["value"] == ["documents/assembly.pdf"]
+
+
+def test_export_leaves_out_deleted_media_with_a_warning(tmp_path):
+    """Deleting an image or document does not touch the pages (and revisions) using it: the
+    export names each missing reference, leaves it out, and the bundle still imports."""
+    data = manifest(live=True)
+    data["products"].append(
+        {
+            "sku": "CH-1003",
+            "title": "Draft stool",
+            "live": False,  # exported from its latest revision
+            "hero_image": {"file": "images/stool.png", "alt": "A stool"},
+        }
+    )
+    files = {**FILES, "images/stool.png": make_image("Stool", 40, 40, "png")}
+    assert run_import(write_bundle(tmp_path / "source", data, files))[0]
+    Image, Document = get_image_model(), get_document_model()
+    detail = Image.objects.get(file__endswith="detail.png").pk
+    stool = Image.objects.get(file__endswith="stool.png").pk
+    manual = Document.objects.get().pk
+    Image.objects.filter(pk__in=[detail, stool]).delete()
+    Document.objects.filter(pk=manual).delete()
+
+    out, err = StringIO(), StringIO()
+    call_command("export_catalogue", str(tmp_path / "out"), stdout=out, stderr=err)
+
+    assert err.getvalue().splitlines() == [
+        f"warning: product CH-1001, body[2].value.image: image {detail} is no longer in "
+        "the library: left out of the export",
+        f"warning: product CH-1001, body[4].value[0]: document {manual} is no longer in "
+        "the library: left out of the export",
+        f"warning: product CH-1003, hero_image: image {stool} is no longer in the "
+        "library: left out of the export",
+    ]
+    assert "Exported 3 products, 2 images and 0 documents" in out.getvalue()
+    exported = json.loads((tmp_path / "out" / "catalogue.json").read_text())
+    chair, _, stool_product = exported["products"]
+    assert [block["type"] for block in chair["body"]] == [
+        "heading",
+        "paragraph",
+        "gallery",
+        "specs",
+    ]
+    assert "hero_image" not in stool_product and stool_product["live"] is False
+    ok, _, err = run_import(tmp_path / "out", "--dry-run")
+    assert ok, err

@@ -11,7 +11,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, out, **options):
         report = export_bundle(out)
+        for warning in report.warnings:
+            self.stderr.write(f"warning: {warning}")
         self.stdout.write(
             f"Exported {report.products} products, {report.images} images and "
             f"{report.documents} documents to {out}."
+            + (f" {len(report.warnings)} warnings." if report.warnings else "")
         )

@@ -1,3 +1,4 @@
+import argparse
 import json
 import sys
 
@@ -14,10 +15,21 @@ class Command(BaseCommand):
         parser.add_argument("--parent", help="catalogue page (id or URL path) for the products")
         parser.add_argument("--dry-run", action="store_true", help="validate and report only")
         parser.add_argument("--report", help="write the JSON report to this file")
+        parser.add_argument(
+            "--renditions",
+            action=argparse.BooleanOptionalAction,
+            default=True,
+            help="make the new images' renditions after the import commits, before exiting "
+            "(default); with --no-renditions they are left to the queued background tasks",
+        )
 
-    def handle(self, *args, bundle, parent, dry_run, report, **options):
+    def handle(self, *args, bundle, parent, dry_run, report, renditions, **options):
         report_data = import_bundle(
-            bundle, parent=parent, dry_run=dry_run, progress=self.progress()
+            bundle,
+            parent=parent,
+            dry_run=dry_run,
+            progress=self.progress(),
+            renditions=renditions,
         )
         if report:
             with open(report, "w", encoding="utf-8") as file:
