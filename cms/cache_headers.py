@@ -1,16 +1,30 @@
-"""Cache-Control for every response that does not set its own.
+"""Cache-Control for every response that does not set its own, and what nginx's page cache
+(cms/deploy/nginx/catalogue.conf) needs from the app.
 
 Wagtail marks the admin, previews and private pages `never_cache`/`private` itself. Everything
 else that is public and the same for every visitor (pages, search, sitemap, documents in
 public collections) may be kept by browsers and by a shared cache (nginx, a CDN), which
-Wagtail's frontend cache purges on publish. A request that carries a session (an editor,
-whose pages show the Wagtail userbar) or a response that sets a cookie is never shared.
+Wagtail's frontend cache refreshes on publish. A request that carries a session (an editor,
+whose pages show the Wagtail userbar; a visitor who gave a page's password) or a response that
+sets a cookie is never shared.
+
+nginx cannot tell a real session from a made-up `sessionid` cookie, so it serves both from
+its cache when it has a copy (and stores neither's answer). Whenever the app sets its session
+cookie it also sets EDGE_CACHE_BYPASS_COOKIE, which nginx checks with its secure_link module
+(an MD5 over the expiry time and the shared FRONTEND_CACHE_SECRET): only that cookie lets a
+request past the cache.
 """
+
+import base64
+import hashlib
+import time
 
 from django.conf import settings
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 SHAREABLE_STATUSES = {200, 301, 404, 410}
+NOT_SHARED = {"private", "no-cache", "no-store"}
+EDGE_CACHE_BYPASS_COOKIE = "edge_cache_bypass"  # nginx reads it as $cookie_edge_cache_bypass
 
 
 class EdgeCacheMiddleware:
@@ -19,19 +33,28 @@ class EdgeCacheMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
+        follow_session_cookie(response)
         if response.has_header("Cache-Control"):
-            return response
-        if is_shareable(request, response):
-            patch_cache_control(
-                response,
-                public=True,
-                max_age=settings.PAGE_CACHE_MAX_AGE,
-                s_maxage=settings.PAGE_CACHE_S_MAXAGE,
-            )
+            shareable = not NOT_SHARED.intersection(directives(response["Cache-Control"]))
         else:
-            add_never_cache_headers(response)
-            patch_cache_control(response, private=True)
+            shareable = is_shareable(request, response)
+            if shareable:
+                patch_cache_control(
+                    response,
+                    public=True,
+                    max_age=settings.PAGE_CACHE_MAX_AGE,
+                    s_maxage=settings.PAGE_CACHE_S_MAXAGE,
+                )
+            else:
+                add_never_cache_headers(response)
+                patch_cache_control(response, private=True)
+        if is_refresh(request) and not shareable and response.status_code < 500:
+            store_expired(response)
         return response
+
+
+def directives(cache_control):
+    return {part.split("=")[0].strip().lower() for part in cache_control.split(",")}
 
 
 def is_shareable(request, response):
@@ -41,3 +64,61 @@ def is_shareable(request, response):
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and not response.cookies
     )
+
+
+def is_refresh(request):
+    """A refresh nginx let through (it sets the header to 1 only with the shared secret)."""
+    return request.headers.get("X-Cache-Refresh") == "1"
+
+
+def store_expired(response):
+    """Let nginx keep this answer in place of its old copy, already expired.
+
+    The answer to a refresh that nobody may share (the login redirect of a document moved to a
+    private collection) would otherwise leave the old copy cached. `X-Accel-Expires: @1` (an
+    expiry in 1970) makes nginx store it anyway, expired, so the next visitor goes to the app.
+    nginx 1.22 reads it only before Cache-Control and Expires: it goes first. Cookies are
+    dropped: nginx stores no answer that sets one, and the refresh needs none.
+    """
+    response.cookies.clear()
+    headers = list(response.items())
+    for name, _ in headers:
+        del response[name]
+    response["X-Accel-Expires"] = "@1"
+    for name, value in headers:
+        response[name] = value
+
+
+def follow_session_cookie(response):
+    """Set the bypass cookie whenever the session cookie is set, and delete it with it."""
+    session_cookie = response.cookies.get(settings.SESSION_COOKIE_NAME)
+    if session_cookie is None or not settings.FRONTEND_CACHE_SECRET:
+        return
+    if not session_cookie.value:  # logged out: Django deletes the session cookie
+        response.delete_cookie(
+            EDGE_CACHE_BYPASS_COOKIE,
+            path=settings.SESSION_COOKIE_PATH,
+            domain=settings.SESSION_COOKIE_DOMAIN,
+            samesite=settings.SESSION_COOKIE_SAMESITE,
+        )
+        return
+    max_age = session_cookie["max-age"] or None
+    expires = int(time.time()) + int(max_age or settings.SESSION_COOKIE_AGE)
+    response.set_cookie(
+        EDGE_CACHE_BYPASS_COOKIE,
+        bypass_cookie_value(expires, settings.FRONTEND_CACHE_SECRET),
+        max_age=max_age and int(max_age),
+        path=settings.SESSION_COOKIE_PATH,
+        domain=settings.SESSION_COOKIE_DOMAIN,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite=settings.SESSION_COOKIE_SAMESITE,
+    )
+
+
+def bypass_cookie_value(expires, secret):
+    """`<md5>.<expires>` as nginx's `secure_link_md5 "$secure_link_expires edge-cache-bypass
+    SECRET"` checks it: MD5 is all secure_link offers; with the secret last, a known value
+    cannot be extended into another."""
+    digest = hashlib.md5(f"{expires} edge-cache-bypass {secret}".encode()).digest()  # noqa: S324
+    return f"{base64.urlsafe_b64encode(digest).decode().rstrip('=')}.{expires}"

@@ -11,6 +11,7 @@ from wagtail.images import get_image_model
 from wagtail.images.blocks import ImageBlock
 
 from cms.media.renditions import API_BODY
+from cms.site_urls import absolute_url
 
 PARAGRAPH_FEATURES = ["h3", "bold", "italic", "link", "ol", "ul"]
 
@@ -46,8 +47,7 @@ class ProductImageBlock(ImageBlock):
 
 
 def absolute(context, url):
-    request = (context or {}).get("request")
-    return request.build_absolute_uri(url) if request else url
+    return absolute_url(url, (context or {}).get("request"))
 
 
 class CaptionedImageBlock(blocks.StructBlock):

@@ -38,6 +38,7 @@ from cms.media.renditions import (
     HERO,
     OG_IMAGE,
 )
+from cms.site_urls import absolute_url
 from products.blocks import ProductBodyBlock
 
 SKU_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
@@ -332,7 +333,7 @@ class ProductPage(Page):
             data["description"] = self.summary
         if self.hero_image:
             data["image"] = [
-                request.build_absolute_uri(r.url)
+                absolute_url(r.url, request)
                 for r in self.hero_image.get_renditions(*OG_IMAGE.filter_specs).values()
             ]
         if self.category:

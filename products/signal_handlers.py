@@ -5,10 +5,13 @@ background task). A product also shows on its listing and on the home page (feat
 products, categories), and a moved page leaves its old URL cached: those are purged here,
 with the product page again, once the transaction commits: a purge sent earlier would let
 the cache fetch the page as it was before (an import publishes inside one transaction).
+A page made private (a view restriction) is purged with every page below it.
 """
 
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from wagtail.contrib.frontend_cache.utils import PurgeBatch
+from wagtail.models import PageViewRestriction
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from products.models import ProductPage
@@ -31,7 +34,16 @@ def purge_after_move(instance, url_path_before, parent_page_before, **kwargs):
     batch.purge()
 
 
+def purge_restricted(instance, **kwargs):
+    """A page made private, or public again: it and the pages below it (Wagtail sends none)."""
+    batch = PurgeBatch()
+    batch.add_pages(instance.page.get_descendants(inclusive=True).live())
+    transaction.on_commit(batch.purge)
+
+
 def register():
     for signal in (page_published, page_unpublished):
         signal.connect(purge_listings, sender=ProductPage)
     post_page_move.connect(purge_after_move)
+    for signal in (post_save, post_delete):
+        signal.connect(purge_restricted, sender=PageViewRestriction)

@@ -73,9 +73,9 @@ def empty_buckets():
         storages[alias].bucket.objects.all().delete()
 
 
-def renditions_url(absolute_base="http://testserver"):
-    """Where rendition URLs start: MEDIA_URL's images/ folder on the site, or the public
-    renditions bucket; as a full URL."""
+def renditions_url(absolute_base="http://localhost"):
+    """Where rendition URLs start: MEDIA_URL's images/ folder on the site (the test Site's
+    root URL, not the request's host), or the public renditions bucket; as a full URL."""
     from wagtail.images.models import get_rendition_storage
 
     url = get_rendition_storage().url("images/")

@@ -130,7 +130,7 @@ def test_robots_txt_points_at_the_sitemap(client):
     response = client.get("/robots.txt")
     assert response["Content-Type"] == "text/plain"
     body = response.content.decode()
-    assert "Disallow: /admin/" in body and "Sitemap: http://testserver/sitemap.xml" in body
+    assert "Disallow: /admin/" in body and "Sitemap: http://localhost/sitemap.xml" in body
 
 
 def test_navigation_links_the_catalogue(client, catalogue):

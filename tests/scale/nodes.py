@@ -72,11 +72,15 @@ def drop_database():
         c.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
 
 
-def nginx_config(folder, port, app_ports, s3_renditions_url="", media_conf="media-s3.conf"):
+def nginx_config(
+    folder, port, app_ports, secret, s3_renditions_url="", media_conf="media-s3.conf"
+):
     values = {
         "CACHE_DIR": str(folder / "nginx-cache"),
         "UPSTREAM_SERVERS": " ".join(f"server 127.0.0.1:{p};" for p in app_ports),
         "LISTEN": f"127.0.0.1:{port}",
+        "SERVER_NAMES": "127.0.0.1 localhost",
+        "FRONTEND_CACHE_SECRET": secret,
         "STATIC_ROOT": str(folder / "static"),
         "MEDIA_CONF": str(folder / "media.conf"),
         "S3_RENDITIONS_URL": s3_renditions_url,
@@ -135,6 +139,7 @@ def one_node_local_media():
         "DJANGO_SETTINGS_MODULE": "cms.settings.production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "FRONTEND_CACHE_SECRET": secrets.token_urlsafe(32),
         "HTTPS": "false",
         "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
         "MEDIA_ROOT": str(folder / "media"),
@@ -148,7 +153,13 @@ def one_node_local_media():
         nodes.manage("migrate", "--noinput")
         nodes.manage("collectstatic", "--noinput")
         start(nodes, "app", gunicorn_command(), env)
-        config = nginx_config(folder, nginx_port, [app_port], media_conf="media-local.conf")
+        config = nginx_config(
+            folder,
+            nginx_port,
+            [app_port],
+            env["FRONTEND_CACHE_SECRET"],
+            media_conf="media-local.conf",
+        )
         start(nodes, "nginx", nginx_command(config), env)
         for port in (app_port, nginx_port):
             wait_for_port(port, 60, "gunicorn or nginx")
@@ -178,6 +189,9 @@ def two_nodes(gunicorn_workers=2):
         "S3_RENDITIONS_BUCKET": NODES_RENDITIONS_BUCKET,
         "S3_PUBLIC_URL": f"{nginx_url}/media",
         "FRONTEND_CACHE_URL": nginx_url,
+        "FRONTEND_CACHE_SECRET": secrets.token_urlsafe(32),
+        # nginx passes its Host without the port: the browser's Origin names it.
+        "CSRF_TRUSTED_ORIGINS": nginx_url,
         "WAGTAILADMIN_BASE_URL": nginx_url,
         "TASKS_BACKEND": "database",  # as in production: a worker runs the tasks
         "STATIC_ROOT": str(folder / "static"),
@@ -209,7 +223,9 @@ def two_nodes(gunicorn_workers=2):
         start(
             nodes, "worker", [sys.executable, "manage.py", "db_worker", "--interval", "0.2"], env
         )
-        config = nginx_config(folder, nginx_port, app_ports, s3_renditions)
+        config = nginx_config(
+            folder, nginx_port, app_ports, env["FRONTEND_CACHE_SECRET"], s3_renditions
+        )
         start(nodes, "nginx", nginx_command(config), env)
         for port in (*app_ports, nginx_port):
             wait_for_port(port, 60, "gunicorn or nginx")

@@ -1,6 +1,7 @@
 """One machine in production: gunicorn, SQLite and media on the local disk behind nginx
 (cms/deploy/nginx/ with media-local.conf): static files and renditions come from nginx with
-long-lived caching, originals and documents never do."""
+long-lived caching, originals and documents never do; a visitor's Host header cannot poison
+the page cache."""
 
 import re
 
@@ -19,6 +20,13 @@ image = get_image_model()(
 image.save()
 rendition = image.get_rendition("format-webp|width-480")
 print(image.file.name, rendition.url)
+"""
+
+ADD_PRODUCT = """
+from home.models import HomePage
+from tests.factories import ProductIndexPageFactory, ProductPageFactory
+index = ProductIndexPageFactory(parent=HomePage.objects.get())
+print(ProductPageFactory(parent=index, title="Desk lamp", sku="LAMP-1").url)
 """
 
 
@@ -55,4 +63,21 @@ def test_public_pages_are_cached_and_admin_pages_are_not(node):
     assert "content-security-policy" in page.headers
     admin = requests.get(node.nginx + "/admin/login/", timeout=30)
     admin = requests.get(node.nginx + "/admin/login/", timeout=30)
-    assert admin.headers["X-Cache-Status"] != "HIT"
+    assert admin.headers.get("X-Cache-Status") != "HIT"
+
+
+def test_a_visitors_host_header_never_reaches_the_cache(node):
+    product = node.manage("shell", "-c", ADD_PRODUCT).stdout.split()[-1]
+    for path in (product, "/robots.txt"):
+        # A made-up port: nginx passes and keys on the host name alone.
+        made_up = requests.get(node.nginx + path, headers={"Host": "localhost:6666"}, timeout=30)
+        assert made_up.status_code == 200, path
+        cached = requests.get(node.nginx + path, headers={"Host": "localhost"}, timeout=30)
+        assert cached.headers["X-Cache-Status"] == "HIT", path
+        assert "http://localhost/" in cached.text, path  # absolute URLs: the Site's root URL
+        assert "6666" not in cached.text, path
+    for host in ("evil.example", "evil.example:6666"):
+        unknown = requests.get(node.nginx + product, headers={"Host": host}, timeout=30)
+        unknown = requests.get(node.nginx + product, headers={"Host": host}, timeout=30)
+        assert unknown.status_code == 421, host
+        assert "X-Cache-Status" not in unknown.headers and "Desk lamp" not in unknown.text

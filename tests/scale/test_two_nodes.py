@@ -2,19 +2,24 @@
 
 Run by `make test-scale` (tests/scale/services.py provides the S3 gateway). Media imported or
 uploaded through one node is served and rendered through the other; publishing on one purges
-nginx's page cache; cached pages outlive the app servers.
+nginx's page cache; takedowns reach every cached copy; only the shared secret refreshes and
+only a real login skips the cache; large bodies reach only the import; cached pages outlive the
+app servers.
 """
 
 import re
+import subprocess
+import sys
 import time
 
 import psycopg
 import pytest
 import requests
 
+from cms.cache_headers import bypass_cookie_value
 from cms.demo.generate import make_image
 from tests.products.catalogue_helpers import manifest, write_bundle, zip_folder
-from tests.scale.nodes import ADMIN_DSN, ADMIN_PASSWORD, DATABASE, two_nodes
+from tests.scale.nodes import ADMIN_DSN, ADMIN_PASSWORD, DATABASE, ROOT, two_nodes
 
 PRODUCT = "/products/oak-dining-chair/"
 
@@ -142,6 +147,173 @@ def test_publishing_on_one_node_purges_the_edge_cache(nodes, token, tmp_path):
     admin = requests.get(nodes.nginx + "/admin/login/", timeout=30)
     assert admin.headers.get("X-Cache-Status") != "HIT"
     assert "private" in admin.headers["Cache-Control"]
+
+
+ADD_PRODUCT = """
+from products.models import ProductIndexPage
+from tests.factories import ProductPageFactory
+ProductPageFactory(parent=ProductIndexPage.objects.get(), title="{title}", sku="{sku}")
+"""
+
+
+def add_product(nodes, title, sku):
+    nodes.manage("shell", "-c", ADD_PRODUCT.format(title=title, sku=sku))
+
+
+def fetch_twice(url, **kwargs):
+    """The second answer, once the first has filled the cache."""
+    requests.get(url, timeout=30, **kwargs)
+    return requests.get(url, timeout=30, **kwargs)
+
+
+def test_a_takedown_reaches_every_query_string(nodes):
+    add_product(nodes, "Takedown lamp", "TD-1")
+    url = nodes.nginx + "/products/takedown-lamp/?utm_source=x"
+    cached = fetch_twice(url)
+    assert cached.status_code == 200 and cached.headers["X-Cache-Status"] == "HIT"
+
+    nodes.manage(
+        "shell",
+        "-c",
+        "from products.models import ProductPage; "
+        "ProductPage.objects.get(slug='takedown-lamp').unpublish()",
+    )
+    # Wagtail refreshes /products/takedown-lamp/; ?utm_source=x is the same cached copy.
+    assert eventually(lambda: requests.get(url, timeout=30).status_code == 404)
+
+
+REFRESH = """
+from wagtail.contrib.frontend_cache.utils import get_backends
+from cms.frontend_cache import CacheRefreshFailed
+try:
+    get_backends()["nginx"].purge("{url}")
+    print("refreshed")
+except CacheRefreshFailed as failure:
+    print("not refreshed:", failure)
+"""
+
+
+def refresh_from_an_app_server(nodes, url, secret):
+    """What an app server's refresh backend does, with the secret it was configured with."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", REFRESH.format(url=url)],
+        cwd=ROOT,
+        env={**nodes.env, "FRONTEND_CACHE_SECRET": secret},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout + result.stderr
+
+
+def test_only_the_shared_secret_refreshes_a_page(nodes):
+    add_product(nodes, "Refresh lamp", "RF-1")
+    url = nodes.nginx + "/products/refresh-lamp/"
+    assert fetch_twice(url).headers["X-Cache-Status"] == "HIT"
+    # A change nothing refreshes (no signal): nginx keeps its copy.
+    nodes.manage(
+        "shell",
+        "-c",
+        "from products.models import ProductPage; "
+        "ProductPage.objects.filter(slug='refresh-lamp').update(title='Refresh lamp, renamed')",
+    )
+    # Coming from loopback is no credential any more.
+    old_style = requests.get(url, headers={"X-Cache-Refresh": "1"}, timeout=30)
+    assert old_style.headers["X-Cache-Status"] == "HIT" and "renamed" not in old_style.text
+
+    report = refresh_from_an_app_server(nodes, url, "w" * 43)
+    assert "not refreshed:" in report and "X-Cache-Status HIT, not BYPASS" in report
+    assert "renamed" not in requests.get(url, timeout=30).text
+
+    report = refresh_from_an_app_server(nodes, url, nodes.env["FRONTEND_CACHE_SECRET"])
+    assert "refreshed" in report and "not refreshed" not in report
+    fresh = requests.get(url, timeout=30)
+    assert fresh.headers["X-Cache-Status"] == "HIT" and "Refresh lamp, renamed" in fresh.text
+
+
+ADD_DOCUMENT = """
+from tests.factories import DocumentFactory
+print(DocumentFactory(title="Dealer price list").url)
+"""
+MAKE_PRIVATE = """
+from wagtail.documents import get_document_model
+from wagtail.models import Collection, CollectionViewRestriction
+dealers = Collection.get_first_root_node().add_child(name="Dealers only")
+CollectionViewRestriction.objects.create(collection=dealers, restriction_type="login")
+document = get_document_model().objects.get(title="Dealer price list")
+document.collection = dealers
+document.save()
+"""
+
+
+def test_a_document_moved_to_a_private_collection_leaves_the_cache(nodes):
+    url = nodes.nginx + nodes.manage("shell", "-c", ADD_DOCUMENT).stdout.split()[-1]
+    cached = fetch_twice(url)
+    assert cached.headers["X-Cache-Status"] == "HIT" and cached.content.startswith(b"%PDF-")
+
+    nodes.manage("shell", "-c", MAKE_PRIVATE)
+
+    def private():
+        response = requests.get(url, allow_redirects=False, timeout=30)
+        return response.status_code == 302 and "/_util/login/" in response.headers["Location"]
+
+    assert eventually(private)
+    assert not requests.get(url, timeout=30).content.startswith(b"%PDF-")
+
+
+def test_only_a_real_login_skips_the_cache(nodes):
+    page = nodes.nginx + PRODUCT
+    fetch_twice(page)
+    secret = nodes.env["FRONTEND_CACHE_SECRET"]
+    forged = "A" * 22 + f".{int(time.time()) + 3600}"
+    expired = bypass_cookie_value(int(time.time()) - 60, secret)
+    for cookies in (
+        {"sessionid": "x"},
+        {"edge_cache_bypass": forged},
+        {"edge_cache_bypass": expired},
+        {"sessionid": "x", "edge_cache_bypass": forged},
+    ):
+        response = requests.get(page, cookies=cookies, timeout=30)
+        assert response.headers["X-Cache-Status"] == "HIT", cookies
+
+    editor = log_in(nodes.nginx)
+    assert "edge_cache_bypass" in editor.cookies
+    response = editor.get(page, timeout=30)
+    assert response.headers["X-Cache-Status"] == "BYPASS"
+    assert "wagtail-userbar" in response.text and "private" in response.headers["Cache-Control"]
+    # What the editor saw was not kept for visitors.
+    assert "wagtail-userbar" not in requests.get(page, timeout=30).text
+
+    editor.post(
+        nodes.nginx + "/admin/logout/",
+        data={"csrfmiddlewaretoken": editor.cookies["csrftoken"]},
+        timeout=30,
+    )
+    assert "edge_cache_bypass" not in editor.cookies
+    assert editor.get(page, timeout=30).headers["X-Cache-Status"] == "HIT"
+
+
+def test_large_bodies_reach_only_the_import_endpoint(nodes, token):
+    body = b"0" * (20 * 1024 * 1024)
+    for path in ("/search/", PRODUCT, "/admin/login/"):
+        response = requests.post(nodes.nginx + path, data=body, timeout=60)
+        assert response.status_code == 413, path
+        assert "X-Cache-Status" not in response.headers  # nginx's own answer
+
+    def import_bundle(authorization):
+        return requests.post(
+            nodes.nginx + "/api/catalogue/import/",
+            headers={"Authorization": authorization},
+            files={"bundle": ("bundle.zip", body, "application/zip")},
+            timeout=120,
+        )
+
+    # Django's JSON answers, not nginx's 413: the bundle is no zip, the token no token.
+    response = import_bundle(f"Bearer {token}")
+    assert response.status_code == 400, response.text[:300]
+    assert response.headers["Content-Type"] == "application/json"
+    refused = import_bundle("Bearer not-a-token")
+    assert refused.status_code == 401 and refused.json()["errors"][0]["where"] == "Authorization"
 
 
 def test_a_database_restart_costs_requests_not_the_app_servers(nodes):

@@ -12,6 +12,7 @@ from wagtail.images.templatetags.wagtailimages_tags import (
 )
 
 from cms.media.renditions import SPECS
+from cms.site_urls import absolute_url
 
 register = template.Library()
 
@@ -69,10 +70,9 @@ class SpecPictureNode(PictureNode):
 @register.simple_tag(takes_context=True)
 def rendition_url(context, image, spec_name, absolute=False):
     """URL of the single rendition a named spec describes (e.g. a lightbox's large image);
-    with absolute=True, a full URL (renditions in object storage already have one)."""
+    with absolute=True, a full URL on the site's root URL, never the request's Host."""
     if not image:
         return ""
     (filter_spec,) = SPECS[spec_name].filter_specs
     url = image.get_rendition(filter_spec).url
-    request = context.get("request")
-    return request.build_absolute_uri(url) if absolute and request else url
+    return absolute_url(url, context.get("request")) if absolute else url
