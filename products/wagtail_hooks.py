@@ -6,7 +6,11 @@ from wagtail.images import get_image_model
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from cms.spreadsheet_export import neutralise_csv_exports
 from products.models import ProductCategory, ProductPage
+
+# Admin-wide: every CSV export the admin offers (reports, site history) neutralises formulas.
+neutralise_csv_exports()
 
 
 class ProductCategoryViewSet(SnippetViewSet):

@@ -13,6 +13,8 @@ from django.core.management import call_command
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 SETTINGS_MODULES = ["cms.settings.dev", "cms.settings.production", "cms.settings.test"]
+# Production refuses weak keys: a throwaway strong one for reading its settings.
+STRONG_KEY = secrets.token_urlsafe(50)
 
 
 def read_settings(module, env=None, names=()):
@@ -30,7 +32,7 @@ def read_settings(module, env=None, names=()):
     result = subprocess.run(
         [sys.executable, "-c", code, module, *names],
         cwd=BASE_DIR,
-        env={**clean_env, "DJANGO_SECRET_KEY": "k", **(env or {})},
+        env={**clean_env, "DJANGO_SECRET_KEY": STRONG_KEY, **(env or {})},
         capture_output=True,
         text=True,
     )
@@ -137,6 +139,7 @@ def test_environment_switches_to_postgres_redis_and_s3():
         "S3_ENDPOINT_URL": "http://127.0.0.1:8333",
         "S3_PUBLIC_URL": "https://cdn.example/renditions/",
         "FRONTEND_CACHE_URL": "http://127.0.0.1:8080",
+        "FRONTEND_CACHE_SECRET": "x" * 32,
     }
     names = ["DATABASES", "CACHES", "STORAGES", "INSTALLED_APPS", "WAGTAILFRONTENDCACHE"]
     result = read_settings("cms.settings.production", env=env, names=names)
@@ -152,3 +155,65 @@ def test_environment_switches_to_postgres_redis_and_s3():
     assert "'custom_domain': 'cdn.example/renditions'" in values["STORAGES"]
     assert "'querystring_auth': False" in values["STORAGES"]  # renditions only: public
     assert "'LOCATION': 'http://127.0.0.1:8080'" in values["WAGTAILFRONTENDCACHE"]
+
+
+def run_production(code, env):
+    """Run Python code with production settings set up, in a fresh interpreter."""
+    clean_env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); " + code],
+        cwd=BASE_DIR,
+        env={**clean_env, "DJANGO_SETTINGS_MODULE": "cms.settings.production", **env},
+        capture_output=True,
+        text=True,
+    )
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "dev-only-insecure-key-do-not-use-in-production",  # the published development key
+        "django-insecure-" + "x7Qp" * 12,  # what `startproject` generates, marked insecure
+        "benchmark-only",  # short
+        "a" * 60,  # long, but one character
+    ],
+)
+def test_production_refuses_to_start_with_a_published_or_weak_secret_key(key):
+    result = run_production("", {"DJANGO_SECRET_KEY": key})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: DJANGO_SECRET_KEY is the development key or too weak" in (
+        result.stderr
+    )
+
+
+def test_production_refuses_the_development_key_among_the_fallbacks():
+    result = run_production(
+        "",
+        {
+            "DJANGO_SECRET_KEY": STRONG_KEY,
+            "DJANGO_SECRET_KEY_FALLBACKS": "dev-only-insecure-key-do-not-use-in-production",
+        },
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY_FALLBACKS holds the development key" in result.stderr
+
+
+def test_a_rotated_secret_key_keeps_signatures_and_api_tokens_valid_through_the_fallbacks():
+    """Sessions are signed with the key (and Wagtail API tokens stored as an HMAC of it):
+    what the old key made is still accepted while it is in DJANGO_SECRET_KEY_FALLBACKS."""
+    old, new = secrets.token_urlsafe(50), secrets.token_urlsafe(50)
+    code = (
+        "import sys; from django.core import signing; from wagtail.models import APIToken; "
+        f"value = signing.dumps('session data', key={old!r}, salt='django.contrib.sessions'); "
+        "print(signing.loads(value, salt='django.contrib.sessions')); "
+        f"print(APIToken.hash_token('wagtail_t', secret_key={old!r}) "
+        "in APIToken.candidate_key_hashes('wagtail_t'))"
+    )
+    rotated = run_production(
+        code, {"DJANGO_SECRET_KEY": new, "DJANGO_SECRET_KEY_FALLBACKS": f" {old} ,"}
+    )
+    assert rotated.returncode == 0, rotated.stderr
+    assert rotated.stdout.split() == ["session", "data", "True"]
+
+    without_fallback = run_production(code, {"DJANGO_SECRET_KEY": new})
+    assert "BadSignature" in without_fallback.stderr

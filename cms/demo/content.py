@@ -1,5 +1,6 @@
-"""Demo content: a local superuser, a "Demo" collection of generated images and PDFs, a home
-page that shows one of them, and a catalogue of 24 products (cms/demo/catalogue.py).
+"""Demo content: a local superuser (only with DEBUG on), a "Demo" collection of generated
+images and PDFs, a home page that shows one of them, and a catalogue of 24 products
+(cms/demo/catalogue.py).
 Idempotent: a second run finds everything by name, SKU or content hash.
 
 Files are written through the models' storage (default_storage), so this works on S3 too.
@@ -41,7 +42,7 @@ DEMO_DOCUMENTS = [
 
 @dataclass
 class DemoReport:
-    admin_username: str
+    admin_username: str | None  # None: DEBUG is off, no demo superuser
     admin_password: str | None  # set only when this run created the user
     images_created: int = 0
     documents_created: int = 0
@@ -54,7 +55,10 @@ def slugify_filename(title, extension):
 
 
 def ensure_superuser():
-    """The local superuser, created with the configured credentials if missing."""
+    """The local superuser, created with the configured credentials if missing; with DEBUG
+    off, none at all (`(None, None)`): its password is published in the README."""
+    if not settings.DEBUG:
+        return None, None
     User = get_user_model()
     username = settings.DEMO_ADMIN_USERNAME
     user = User.objects.filter(username=username).first()
@@ -75,7 +79,9 @@ def ensure_collection(name):
 def load_demo():
     """Create (or find) the demo content; return what was done."""
     user, password = ensure_superuser()
-    report = DemoReport(admin_username=user.get_username(), admin_password=password)
+    report = DemoReport(
+        admin_username=user.get_username() if user else None, admin_password=password
+    )
     collection = ensure_collection(DEMO_COLLECTION)
 
     images = {}

@@ -1,8 +1,14 @@
+from functools import wraps
+
 from django.conf import settings
 from django.contrib.auth.decorators import permission_required
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from wagtail.admin import messages
+from wagtail.permissions import policy_registry
 
 from cms.media import health
+from cms.media.permissions import pages_blocking_change, refusal_message
 
 
 @permission_required("wagtailimages.change_image", raise_exception=True)
@@ -25,3 +31,23 @@ def media_health(request):
             "failing_documents": health.documents_failing_content_check(),
         },
     )
+
+
+def explain_media_in_use(view, model, action, pk_kwarg, index_url_name):
+    """Wrap Wagtail's edit or delete view of an image or document so that a user whom only
+    the live pages using it keep out is told which pages, instead of Wagtail's generic
+    "you do not have permission". The refusal itself is the permission policy's
+    (cms/media/permissions.py); without this wrapper it still holds."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        obj = get_object_or_404(model, pk=kwargs[pk_kwarg])
+        policy = policy_registry.get_by_type(model)
+        if policy.ownership_allows(request.user, action, obj):
+            pages = pages_blocking_change(request.user, obj)
+            if pages:
+                messages.error(request, refusal_message(obj, pages))
+                return redirect(index_url_name)
+        return view(request, *args, **kwargs)
+
+    return wrapped

@@ -6,6 +6,11 @@ the README documents (DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, and behind TLS th
 
 import os
 
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *
@@ -15,6 +20,30 @@ DEBUG = False
 if "DJANGO_SECRET_KEY" not in os.environ:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production.")
 SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
+# Django's own measure of a strong key (`check --deploy`), enforced here at start: a weak or
+# published key lets anyone forge sessions and API token hashes.
+if (
+    SECRET_KEY == DEVELOPMENT_SECRET_KEY
+    or SECRET_KEY.startswith(SECRET_KEY_INSECURE_PREFIX)
+    or len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH
+    or len(set(SECRET_KEY)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
+):
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is the development key or too weak for production: use at least "
+        f"{SECRET_KEY_MIN_LENGTH} random characters, e.g. from "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`."
+    )
+# Rotating the key: put the new one in DJANGO_SECRET_KEY and the old ones, comma-separated, in
+# DJANGO_SECRET_KEY_FALLBACKS; sessions and API tokens made under them stay valid until they
+# are removed from it.
+SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS", "")
+if DEVELOPMENT_SECRET_KEY in SECRET_KEY_FALLBACKS:
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY_FALLBACKS holds the development key, which anyone can read."
+    )
+
+# nginx, in front, appends the client's address to X-Forwarded-For (cms/login.py).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", 1))
 
 # A worker (`manage.py db_worker`) runs background tasks, outside the web requests.
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[os.environ.get("TASKS_BACKEND", "database")]}}
@@ -44,3 +73,24 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Logs go to stderr (gunicorn's error log), one JSON object per line, tracebacks included:
+# a request error is one line. Django's defaults would log nothing here (console only with
+# DEBUG, e-mail to ADMINS). LOG_LEVEL: DEBUG, INFO (default), WARNING, ERROR.
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json_line": {"()": "cms.log_format.JSONLineFormatter"}},
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "formatter": "json_line",
+        }
+    },
+    # The app's loggers (cms, products, wagtail, ...) reach stderr through the root.
+    "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
+    # Django's own handlers are replaced, so django.request logs each error once.
+    "loggers": {"django": {"handlers": ["stderr"], "level": LOG_LEVEL, "propagate": False}},
+}

@@ -13,6 +13,7 @@ importer's rendition step.
 import argparse
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -107,7 +108,7 @@ def measure(products, work):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "cms.settings.production",
-        "DJANGO_SECRET_KEY": "benchmark-only",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),  # production refuses weak keys
         "DATABASE_URL": f"sqlite:///{work / f'db-{products}.sqlite3'}",
         "MEDIA_ROOT": str(work / f"media-{products}"),
         "TASKS_BACKEND": "dummy",

@@ -32,7 +32,8 @@ def run_load_demo():
     return out.getvalue()
 
 
-def test_load_demo_builds_the_demo_site_once(client, media):
+def test_load_demo_builds_the_demo_site_once(client, media, settings):
+    settings.DEBUG = True  # `make run`: development settings
     first_output = run_load_demo()
     first = counts()
     second_output = run_load_demo()
@@ -72,9 +73,20 @@ def test_load_demo_builds_the_demo_site_once(client, media):
 
 
 def test_superuser_credentials_come_from_settings(settings):
+    settings.DEBUG = True
     settings.DEMO_ADMIN_USERNAME = "editor-in-chief"
     settings.DEMO_ADMIN_PASSWORD = "s3cret-pass"
     user, password = ensure_superuser()
     assert user.is_superuser and user.check_password("s3cret-pass")
     assert password == "s3cret-pass"
     assert ensure_superuser() == (user, None)  # exists: password not reported again
+
+
+def test_load_demo_makes_no_superuser_with_debug_off(media, settings):
+    """Production-like settings: the content loads, but no user with a published password."""
+    settings.DEBUG = False
+    output = run_load_demo()
+    assert not get_user_model().objects.exists()
+    assert "No superuser created: DEBUG is off" in output
+    assert "catalogue-admin" not in output
+    assert ProductPage.objects.live().count() == 24

@@ -4,7 +4,10 @@ from cms.demo.content import load_demo
 
 
 class Command(BaseCommand):
-    help = "Create demo content: a superuser, a Demo collection of media and a catalogue."
+    help = (
+        "Create demo content: a Demo collection of media, a catalogue and, with DEBUG on, "
+        "a superuser."
+    )
 
     def handle(self, *args, **options):
         report = load_demo()
@@ -14,7 +17,14 @@ class Command(BaseCommand):
         )
         for message in report.messages:
             self.stdout.write(message)
-        if report.admin_password:
+        if report.admin_username is None:
+            self.stdout.write(
+                self.style.WARNING(
+                    "No superuser created: DEBUG is off, and the demo password is published. "
+                    "Create one with `manage.py createsuperuser`."
+                )
+            )
+        elif report.admin_password:
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Superuser created: {report.admin_username} / {report.admin_password} "
