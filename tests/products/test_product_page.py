@@ -183,7 +183,8 @@ class ProductPageAdminTests(WagtailPageTestCase):
         cls.catalogue = ProductIndexPageFactory(parent=cls.home)
 
     def setUp(self):
-        self.login()
+        # force_login: django-axes refuses client.login(), which authenticates without a request.
+        self.client.force_login(self.create_test_user())
 
     def test_page_tree_rules(self):
         self.assertAllowedParentPageTypes(ProductPage, {ProductIndexPage})
