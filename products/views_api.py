@@ -3,14 +3,18 @@
 Authentication: `Authorization: Bearer <token>`, a Wagtail API token (`manage.py api_tokens
 create --user NAME --name LABEL`). The token's user must be allowed to add and publish
 product pages under the catalogue, and to add images and documents; the importer then checks
-every existing page the import would change (products/catalogue/importer.py).
+every page the import would change, the collection new media go into and any category it
+would create (products/catalogue/importer.py).
 
 Every answer is JSON: the import report (200 or 400), or `{"error": MESSAGE, "errors":
 [{"where": PLACE, "message": MESSAGE}]}` when the request itself is refused. An unexpected
 failure is a JSON 500, logged once with its traceback.
 """
 
+import re
+import shutil
 import tempfile
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
@@ -25,6 +29,9 @@ from wagtail.models import APIToken, Site
 from wagtail.permissions import policy_registry
 
 from products.catalogue.importer import CatalogueNotFound, find_catalogue, import_bundle
+
+# The longest file name a report shows for the uploaded bundle (file systems allow 255).
+MAX_NAME_BYTES = 120
 
 
 def token_user(request):
@@ -133,10 +140,28 @@ def handle_import(request):
             413, f"the bundle is larger than the limit of {filesizeformat(limit)}", "bundle"
         )
     dry_run = request.GET.get("dry_run") in ("1", "true", "yes")
-    with tempfile.NamedTemporaryFile(suffix=".zip") as copy:
-        for chunk in upload.chunks():
-            copy.write(chunk)
-        copy.flush()
+    # The copy keeps the uploaded file's name, so that errors about the whole bundle name the
+    # user's file; a private folder of its own keeps names from clashing between requests.
+    folder = tempfile.mkdtemp(prefix="catalogue-import-")
+    try:
+        copy = Path(folder) / bundle_file_name(upload.name)
+        with copy.open("wb") as file:
+            for chunk in upload.chunks():
+                file.write(chunk)
         # No renditions here: new images queue theirs for after the commit.
-        report = import_bundle(copy.name, parent=parent, dry_run=dry_run, user=user)
+        report = import_bundle(copy, parent=parent, dry_run=dry_run, user=user)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     return JsonResponse(report.as_json(), status=200 if report.ok else 400)
+
+
+def bundle_file_name(name):
+    """The uploaded file's name as a safe file name that reports can show: its last path
+    segment, without control characters, at most MAX_NAME_BYTES bytes of UTF-8 (the stem cut
+    on a character boundary), still ending in `.zip` (the view accepts nothing else)."""
+    name = "".join(c for c in re.split(r"[/\\]", name)[-1] if c.isprintable())
+    stem, suffix = name[:-4], name[-4:]
+    if suffix.lower() != ".zip":
+        stem, suffix = name, ".zip"
+    stem = stem.encode("utf-8", "replace")[: MAX_NAME_BYTES - len(suffix)]
+    return (stem.decode("utf-8", "ignore").strip() or "bundle") + suffix

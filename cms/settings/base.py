@@ -5,10 +5,13 @@ else. Every variable is listed, with its default, in the README's configuration 
 """
 
 import os
+import re
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 # Runtime data that is not media (the SQLite database, collected static files): ignored by git.
@@ -20,8 +23,10 @@ def env_list(name, default):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-# A development-only default; production.py refuses to start without DJANGO_SECRET_KEY.
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production")
+# A development-only default, published with the code: production.py refuses to start
+# without DJANGO_SECRET_KEY, or with this one.
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 DEBUG = False
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 
@@ -56,6 +61,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "wagtail.contrib.frontend_cache",
     "csp",
+    "axes",
 ]
 if os.environ.get("DATABASE_URL", "").startswith("postgres"):
     INSTALLED_APPS.append("django.contrib.postgres")
@@ -72,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "cms.media.middleware.StorageUnavailableMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into its lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cms.urls"
@@ -169,7 +177,14 @@ if S3_BUCKET:
     S3_PUBLIC_URL = urlsplit(os.environ["S3_PUBLIC_URL"].rstrip("/"))
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {**S3_OPTIONS, "bucket_name": S3_BUCKET, "default_acl": "private"},
+        "OPTIONS": {
+            **S3_OPTIONS,
+            "bucket_name": S3_BUCKET,
+            "default_acl": "private",
+            # A file's URL is never a signed, working link to an original or a document: the
+            # bucket refuses it without keys; the app reads files through the storage.
+            "querystring_auth": False,
+        },
     }
     STORAGES["renditions"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
@@ -226,11 +241,25 @@ else:
 PAGE_CACHE_MAX_AGE = 60
 PAGE_CACHE_S_MAXAGE = 600
 FRONTEND_CACHE_URL = os.environ.get("FRONTEND_CACHE_URL", "")
+# Shared with nginx (cms/deploy/nginx/catalogue.conf, which holds it literally): it
+# authenticates cache refreshes and signs the cookie that lets a logged-in editor past the cache.
+FRONTEND_CACHE_SECRET = os.environ.get("FRONTEND_CACHE_SECRET", "")
+if FRONTEND_CACHE_SECRET and not re.fullmatch(r"[A-Za-z0-9_-]{32,}", FRONTEND_CACHE_SECRET):
+    raise ImproperlyConfigured(
+        "FRONTEND_CACHE_SECRET must be 32 or more letters, digits, - or _ "
+        "(it is written into nginx's configuration)."
+    )
 if FRONTEND_CACHE_URL:
+    if not FRONTEND_CACHE_SECRET:
+        raise ImproperlyConfigured(
+            "FRONTEND_CACHE_URL is set but FRONTEND_CACHE_SECRET is not: nginx ignores "
+            "refreshes without the secret of its configuration."
+        )
     WAGTAILFRONTENDCACHE = {
         "nginx": {
             "BACKEND": "cms.frontend_cache.RefreshBackend",
             "LOCATION": FRONTEND_CACHE_URL,
+            "SECRET": FRONTEND_CACHE_SECRET,
         }
     }
 
@@ -273,12 +302,20 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "txt", "xlsx", "z
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 MEDIA_MAX_ZIP_INFLATED_SIZE = 200 * 1024 * 1024  # office files and zips, unpacked
 MEDIA_MAX_ZIP_ENTRIES = 10_000
+# Office files and zips inflating more than this many times their size are refused as bombs.
+MEDIA_MAX_ZIP_RATIO = 100
+# Stored file names (after cleaning) in UTF-8 bytes: disks take 255, Wagtail adds folders
+# and a suffix when a name is taken.
+MEDIA_MAX_FILENAME_BYTES = 200
 # Documents go through Wagtail's serve view: privacy checks, Content-Security-Policy,
 # nosniff, attachment disposition for anything but PDFs.
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 # Originals larger than this are listed in the admin's media health report.
 MEDIA_OVERSIZED_BYTES = 5 * 1024 * 1024
 MEDIA_OVERSIZED_PIXELS = 6000
+# `media_audit --delete` deletes only orphan files older than this: a file saved inside a
+# transaction that has not committed yet (an import, an upload) has no row yet.
+MEDIA_AUDIT_GRACE_SECONDS = 3600
 
 # Background tasks (django-tasks): renditions ahead of time, search and reference indexing,
 # file deletion. "immediate" runs them in-process (development, tests); "database" queues
@@ -295,7 +332,43 @@ CATALOGUE_CURRENCY = "EUR"
 
 # The largest bundle POST /api/catalogue/import/ accepts.
 CATALOGUE_IMPORT_MAX_UPLOAD_SIZE = 512 * 1024 * 1024
+# Bundle limits, checked from a zip's directory before anything is inflated and again while
+# reading: the manifest's size, the number of entries, everything unpacked together.
+CATALOGUE_MANIFEST_MAX_SIZE = 20 * 1024 * 1024
+CATALOGUE_BUNDLE_MAX_ENTRIES = 10_000
+CATALOGUE_MAX_PRODUCTS = 10_000  # products one manifest may list, checked before reading them
+CATALOGUE_BUNDLE_MAX_INFLATED_SIZE = 2 * 1024 * 1024 * 1024
 
-# Demo content (manage.py load_demo): the local superuser it creates.
+# Demo content (manage.py load_demo): the local superuser it creates, only with DEBUG on. The
+# README publishes the default password: with DEBUG off it signs nobody in (cms/login.py).
+PUBLISHED_DEMO_PASSWORD = "catalogue-admin"  # noqa: S105 - refused, not used, in production
 DEMO_ADMIN_USERNAME = os.environ.get("DEMO_ADMIN_USERNAME", "admin")
-DEMO_ADMIN_PASSWORD = os.environ.get("DEMO_ADMIN_PASSWORD", "catalogue-admin")
+DEMO_ADMIN_PASSWORD = os.environ.get("DEMO_ADMIN_PASSWORD", PUBLISHED_DEMO_PASSWORD)
+
+# Signing in (cms/login.py). django-axes checks first: after AXES_FAILURE_LIMIT wrong passwords
+# for one username from one address, that pair is refused, the right password too, for
+# AXES_COOLOFF_TIME. Username and address together: by username alone anyone could lock an
+# editor out from anywhere; by address alone, one office behind one NAT would lock itself.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "cms.login.DemoPasswordRefusingBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", 15)))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "cms.login.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "cms.login.client_ip"
+AXES_ENABLE_ADMIN = False  # its log is for Django's admin, which this site does not run
+# Proxies in front that append the client's address to X-Forwarded-For (production: nginx).
+# None here: the header is the client's to forge, so the peer address is the client.
+TRUSTED_PROXY_COUNT = 0
+
+# Sessions: an admin idle for SESSION_IDLE_TIMEOUT seconds is signed out. Each request saves
+# the session and so moves its expiry on; "remember me" at sign-in keeps the same limit.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_TIMEOUT", 2 * 3600))
+SESSION_SAVE_EVERY_REQUEST = True
+
+# The admin makes no third-party requests: Wagtail's default avatar, not Gravatar (which would
+# receive a hash of each editor's e-mail address), unless a provider URL is configured.
+WAGTAIL_GRAVATAR_PROVIDER_URL = os.environ.get("WAGTAIL_GRAVATAR_PROVIDER_URL") or None

@@ -77,7 +77,10 @@ class FolderBundle(Bundle):
 
     def load_manifest(self, name):
         """The manifest's bytes; one over the size limit is refused before it is read."""
-        path, limit = self.root / name, manifest_limit()
+        path, problem = self.resolve(name)
+        if problem:
+            raise invalid(name, problem.removeprefix(f"{name}: "))
+        limit = manifest_limit()
         try:
             with path.open("rb") as file:
                 size = path.stat().st_size
@@ -92,7 +95,10 @@ class FolderBundle(Bundle):
         """The real file for `path`, or a message saying why it cannot be used."""
         candidate = self.root.joinpath(*path.split("/"))
         # resolve() follows symlinks: the target must still be inside the bundle.
-        target = candidate.resolve()
+        try:
+            target = candidate.resolve()
+        except (OSError, RuntimeError) as error:  # Python 3.11 raises RuntimeError on a loop
+            return None, f"{path}: cannot be followed ({describe(error)})"
         if not target.is_relative_to(self.root):
             return None, f"{path}: a symlink that leaves the bundle"
         if not target.is_file():

@@ -28,6 +28,7 @@ from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.locks import BasicLock, ScheduledForPublishLock, WorkflowLock
 from wagtail.models import Collection, Page, Site
+from wagtail.permissions import policy_registry
 
 from cms.media import transaction as media_transaction
 from cms.media.tasks import make_renditions
@@ -277,6 +278,10 @@ class Import:
             siblings = dict(Page.objects.child_of(self.parent).values_list("slug", "pk"))
         taken = {}  # slug -> sku in this manifest
         own_pk = {sku: pk for sku, (pk, _) in self.existing.items()}
+        # Slugs are only ever added to `taken`, so once `base-n` is given, `base` … `base-n`
+        # stay taken: the next product with that base starts at n + 1. Without this, n
+        # products sharing a title took n²/2 tries.
+        next_suffix = {}  # base -> the first suffix worth trying
         for spec in self.manifest.products:
             if spec.slug:
                 other = taken.get(spec.slug)
@@ -303,12 +308,14 @@ class Import:
             )
             if not base:
                 base = "".join(c if c.isalnum() or c in "-_" else "-" for c in spec.sku.lower())
-            slug, n = base, 1
+            n = next_suffix.get(base, 1)
+            slug = base if n == 1 else f"{base}-{n}"
             while slug in taken or (slug in siblings and siblings[slug] != own_pk.get(spec.sku)):
                 n += 1
                 slug = f"{base}-{n}"
             spec.slug = slug
             taken[slug] = spec.sku
+            next_suffix[base] = n + 1
 
     # Media
 
@@ -445,8 +452,9 @@ class Import:
         for start in range(0, len(specs), COMPARE_CHUNK):
             chunk = specs[start : start + COMPARE_CHUNK]
             pages = {}
-            if not self.errors:
-                pages = {p.sku: p for p in self.pages_to_compare([s.sku for s in chunk])}
+            on_site = [s.sku for s in chunk if s.sku in self.existing]
+            if on_site and not self.errors:
+                pages = {p.sku: p for p in self.pages_to_compare(on_site)}
             for spec in chunk:
                 existing = self.existing.get(spec.sku)
                 if existing is None:
@@ -467,8 +475,11 @@ class Import:
         land outside the chosen catalogue: each page is checked where it is."""
         updates = {pk: spec for action, spec, pk in self.plans if action == "update"}
         creates = [spec for action, spec, _ in self.plans if action == "create"]
-        if self.user is not None and creates and not self.parent_failed:
-            self.check_new_pages(creates)
+        if self.user is not None:
+            if creates and not self.parent_failed:
+                self.check_new_pages(creates)
+            self.check_new_categories()
+            self.check_new_media()
         ids = list(updates)
         for start in range(0, len(ids), COMPARE_CHUNK):
             pages = ProductPage.objects.filter(pk__in=ids[start : start + COMPARE_CHUNK])
@@ -489,7 +500,7 @@ class Import:
         if self.user is None:
             return None  # the command line runs with the site's own rights
         rights = page.permissions_for_user(self.user)
-        who = f"user “{self.user.get_username()}”"
+        who = self.who()
         if not rights.can_edit():
             return f"{who} may not edit it"
         if spec.live and not rights.can_publish():
@@ -501,7 +512,7 @@ class Import:
     def check_new_pages(self, creates):
         parent = self.parent or Site.objects.get(is_default_site=True).root_page
         rights = parent.permissions_for_user(self.user)
-        who = f"user “{self.user.get_username()}”"
+        who = self.who()
         may_add, may_publish = rights.can_add_subpage(), rights.can_publish_subpage()
         for spec in creates:
             if not may_add or (spec.live and not may_publish):
@@ -509,6 +520,70 @@ class Import:
                     spec.place("sku"),
                     f"SKU “{spec.sku}” would be a new page under {self.describe(parent)}, "
                     f"where {who} may not {'add' if not may_add else 'publish'} pages",
+                )
+
+    def who(self):
+        return f"user “{self.user.get_username()}”"
+
+    def check_new_categories(self):
+        """Creating a category needs the snippet's add permission (existing categories are
+        only ever linked to, never changed)."""
+        new = self.new_categories()
+        policy = policy_registry.get_by_type(ProductCategory)
+        if new and not policy.user_has_permission(self.user, "add"):
+            for name, spec in new.values():
+                self.errors.add(
+                    spec.place("category"),
+                    f"the category “{name}” does not exist, and {self.who()} may not add "
+                    "product categories",
+                )
+
+    def new_categories(self):
+        """Case-folded name -> (name, first product naming it) of the categories the import
+        would create."""
+        found = {
+            name.strip().casefold()
+            for name in ProductCategory.objects.values_list("name", flat=True)
+        }
+        new = {}
+        for spec in self.manifest.products:
+            if spec.category:
+                name = spec.category.strip()
+                if name.casefold() not in found:
+                    new.setdefault(name.casefold(), (name, spec))
+        return new
+
+    def check_new_media(self):
+        """New images and documents go into the import collection: the user must be allowed
+        to add them there, or, while it does not exist, in the collection it would be created
+        under (Wagtail's collection permissions pass down to child collections)."""
+        first_new = {}  # kind -> the first content new to the library, and how many
+        for content in self.contents.values():
+            if content.existing is None:
+                first, count = first_new.get(content.kind, (content, 0))
+                first_new[content.kind] = (first, count + 1)
+        if not first_new:
+            return
+        collection = self.find_import_collection()
+        target = collection or Collection.get_first_root_node()
+        where = (
+            f"the collection “{IMPORT_COLLECTION}”"
+            if collection
+            else f"the collection “{target.name}”, where the import would create "
+            f"“{IMPORT_COLLECTION}” for them"
+        )
+        for kind, (content, count) in first_new.items():
+            model = get_image_model() if kind == "image" else get_document_model()
+            allowed = policy_registry.get_by_type(model).collections_user_has_permission_for(
+                self.user, "add"
+            )
+            if not allowed.filter(pk=target.pk).exists():
+                path = content.paths[0]
+                plural = model._meta.verbose_name_plural
+                self.errors.add(
+                    self.refs_by_path[path][0].where,
+                    f"{path}: new {plural} ({count} in this bundle) go into {where}; "
+                    f"{self.who()} may not add {plural} there",
                 )
 
     def describe(self, page):
@@ -643,9 +718,13 @@ class Import:
             return []
         return created_images
 
-    def import_collection(self):
+    def find_import_collection(self):
+        """The collection new media go into, or None while it does not exist."""
         root = Collection.get_first_root_node()
-        return root.get_children().filter(name=IMPORT_COLLECTION).first() or root.add_child(
+        return root.get_children().filter(name=IMPORT_COLLECTION).first()
+
+    def import_collection(self):
+        return self.find_import_collection() or Collection.get_first_root_node().add_child(
             name=IMPORT_COLLECTION
         )
 

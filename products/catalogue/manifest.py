@@ -166,6 +166,16 @@ def check_path(path, where, problems):
     return True
 
 
+def too_many_products(count, where, problems):
+    """Whether the manifest lists more products than CATALOGUE_MAX_PRODUCTS (recorded at
+    `where`): checked before any product is read, since every one costs work and memory."""
+    limit = settings.CATALOGUE_MAX_PRODUCTS
+    if count <= limit:
+        return False
+    problems.add(where, f"the manifest lists {count:,} products; the limit is {limit:,}")
+    return True
+
+
 # JSON
 
 
@@ -200,6 +210,8 @@ def parse_json(data, problems):
     if not isinstance(products, list):
         problems.add("products", "required: a list of products (it may be empty)")
         products = []
+    if too_many_products(len(products), "products", problems):
+        return None
     manifest = Manifest("catalogue.json", [])
     for index, raw in enumerate(products):
         product = json_product(raw, f"products[{index}]", problems)
@@ -461,6 +473,9 @@ def parse_csv(data, problems):
             problems.add("catalogue.csv row 1", f"required column “{required}” is missing")
     if problems:
         return manifest
+    listed = sum(1 for row in rows[1:] if any(cell.strip() for cell in row))
+    if too_many_products(listed, "catalogue.csv", problems):
+        return None
     for index, row in enumerate(rows[1:]):
         number = index + 2  # the spreadsheet's row: the header is row 1
         if not any(cell.strip() for cell in row):

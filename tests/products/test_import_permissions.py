@@ -30,8 +30,10 @@ def sections(home):
 
 
 def team_member(django_user_model, page, name="products-team"):
-    """A user whose group may add, edit and publish pages under `page` only, and add media."""
+    """A user whose group may add, edit and publish pages under `page` only, add media and
+    add categories."""
     group = Group.objects.create(name=f"Team of {page.slug}")
+    group.permissions.add(Permission.objects.get(codename="add_productcategory"))
     for codename in ("add_page", "change_page", "publish_page"):
         GroupPagePermission.objects.create(
             group=group, page=page, permission=Permission.objects.get(codename=codename)
