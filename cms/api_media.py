@@ -3,8 +3,9 @@ everyone use, and never a link to an original file.
 
 Wagtail's own endpoints list the whole library (unused images and those only drafts or private
 pages use) with `download_url`, the storage URL of the original, EXIF GPS position included.
-These show images only as renditions (cleaned, cms/media/rendering.py) and link documents
-through Wagtail's serve view, which checks collection privacy.
+These show images only as renditions (cleaned, cms/media/rendering.py), with full URLs on the
+Site's root URL (cms/media/api_fields.py), and link documents through Wagtail's serve view,
+which checks collection privacy.
 """
 
 from django.contrib.contenttypes.models import ContentType
@@ -19,9 +20,9 @@ from wagtail.api.v2.utils import get_full_url
 from wagtail.api.v2.views import BaseAPIViewSet
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
-from wagtail.images.api.fields import ImageRenditionField
 from wagtail.models import Collection, Page, ReferenceIndex, Site
 
+from cms.media.api_fields import SiteImageRenditionField
 from cms.media.renditions import API_CARD, API_LARGE
 
 
@@ -95,8 +96,8 @@ class PublicImagesAPIViewSet(PublicMediaAPIViewSet):
         "title",
         "width",
         "height",
-        APIField("card", serializer=ImageRenditionField(API_CARD, source="*")),
-        APIField("large", serializer=ImageRenditionField(API_LARGE, source="*")),
+        APIField("card", serializer=SiteImageRenditionField(API_CARD, source="*")),
+        APIField("large", serializer=SiteImageRenditionField(API_LARGE, source="*")),
     ]
     listing_default_fields = [*BaseAPIViewSet.listing_default_fields, "title", "card", "large"]
     # Nested in pages (a product's hero_image): no renditions unless asked for, so a page

@@ -8,7 +8,9 @@ who may publish every such page (`may_change_media`).
 
 The rule sits in the permission policy Wagtail consults for every instance check (edit,
 delete, multiple-upload edit, bulk delete, bulk move to a collection, bulk tags, usage, URL
-generator), registered for the image and document models in cms/media/wagtail_hooks.py.
+generator), registered for the image and document models in cms/media/wagtail_hooks.py. It
+reads Wagtail's reference index, which cms/media/references.py brings up to date in the
+transaction that publishes a page, not later in the task worker.
 """
 
 from django.contrib.contenttypes.models import ContentType
@@ -28,8 +30,9 @@ def live_pages_using(obj):
         .filter(base_content_type=page_content_type)
         .values_list("object_id", flat=True)
     }
-    # Foreign keys from page models (heroes) are read directly too: with a task worker the
-    # reference index is updated shortly after a page is published, not at once.
+    # A publish updates the page's index rows at once (cms/media/references.py); foreign keys
+    # from page models (heroes) are read directly too, for a page made live from code without
+    # a publish, whose rows wait for the task worker.
     for relation in type(obj)._meta.related_objects:
         if relation.many_to_one and issubclass(relation.related_model, Page):
             page_ids.update(

@@ -11,7 +11,7 @@ import pytest
 from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from wagtail.models import Collection, CollectionViewRestriction, PageViewRestriction
+from wagtail.models import Collection, CollectionViewRestriction, PageViewRestriction, Site
 
 from products.models import ProductPage
 from tests.factories import (
@@ -128,6 +128,31 @@ def test_images_api_shows_only_images_of_live_public_pages_as_renditions(client,
 
     everything = client.get("/api/v2/images/", {"fields": "*"}).content.decode()
     assert_no_original(listing.content.decode() + detail.content.decode() + everything, *shown)
+
+
+def test_rendition_full_urls_start_with_the_sites_root_url(client, catalogue, settings):
+    """Not with WAGTAILADMIN_BASE_URL (the admin's address, Wagtail's choice for `full_url`),
+    and never with the request's Host; a renditions bucket's URL is full already and kept."""
+    settings.WAGTAILADMIN_BASE_URL = "http://admin.internal:8000"
+    site = Site.objects.get(is_default_site=True)
+    image = ImageFactory()
+    ProductPageFactory(parent=catalogue, hero_image=image)
+
+    for response in (
+        client.get("/api/v2/images/"),
+        client.get(f"/api/v2/images/{image.pk}/"),
+        client.get("/api/v2/pages/", {"type": "products.ProductPage", "fields": "hero_image(*)"}),
+    ):
+        assert response.status_code == 200, response.content
+        text = response.content.decode()
+        assert "admin.internal" not in text and "testserver" not in text  # the request's Host
+        data = response.json()
+        item = data["items"][0] if "items" in data else data
+        item = item.get("hero_image", item)
+        for rendition in ("card", "large"):
+            url, full_url = item[rendition]["url"], item[rendition]["full_url"]
+            assert full_url == (url if urlsplit(url).netloc else site.root_url + url), item
+            assert full_url.startswith(renditions_url(site.root_url)), item
 
 
 def test_documents_api_shows_only_public_documents_through_the_serve_view(client, site_media):

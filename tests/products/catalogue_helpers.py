@@ -5,10 +5,11 @@ import json
 import zipfile
 from io import StringIO
 
+from django.contrib.auth.models import Group, Permission
 from django.core.management import CommandError, call_command
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
-from wagtail.models import Revision
+from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Revision
 
 from cms.demo.generate import make_image, make_pdf
 from products.models import ProductCategory, ProductPage
@@ -120,6 +121,24 @@ def run_import(bundle, *args):
         err.write(str(error))
         ok = False
     return ok, out.getvalue(), err.getvalue()
+
+
+def group_with_rights(page, codenames, name=None):
+    """A group with the page permissions `codenames` on `page` and below, and what an import
+    adds besides pages: categories, and images and documents in every collection."""
+    group = Group.objects.create(name=name or f"Rights on {page.slug}")
+    group.permissions.add(Permission.objects.get(codename="add_productcategory"))
+    for codename in codenames:
+        GroupPagePermission.objects.create(
+            group=group, page=page, permission=Permission.objects.get(codename=codename)
+        )
+    for app, codename in (("wagtailimages", "add_image"), ("wagtaildocs", "add_document")):
+        GroupCollectionPermission.objects.create(
+            group=group,
+            collection=Collection.get_first_root_node(),
+            permission=Permission.objects.get(content_type__app_label=app, codename=codename),
+        )
+    return group
 
 
 def site_state():

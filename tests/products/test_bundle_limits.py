@@ -127,24 +127,26 @@ def test_manifest_bomb_is_refused_without_inflating_it(client, token, settings):
     assert site_state() == before
 
 
-def test_manifest_bomb_in_a_zip_through_the_command(tmp_path, settings):
-    settings.CATALOGUE_MANIFEST_MAX_SIZE = 1 * MIB
+def manifest_only_zip(tmp_path, manifest_bytes):
     archive = tmp_path / "bomb.zip"
-    archive.write_bytes(zip_of([("catalogue.json", spaces_manifest(3 * MIB))]))
-    before = site_state()
-    (ok, _, err), peak = measured(lambda: run_import(archive))
-    assert not ok
-    assert "error: catalogue.json: the manifest is 3.0\xa0MB; the limit is 1.0\xa0MB" in err
-    assert peak < 1 * MIB
-    assert site_state() == before
+    archive.write_bytes(zip_of([("catalogue.json", manifest_bytes)]))
+    return archive
 
 
-def test_manifest_over_the_limit_in_a_folder_bundle(tmp_path, settings):
-    settings.CATALOGUE_MANIFEST_MAX_SIZE = 1 * MIB
+def folder_bundle(tmp_path, manifest_bytes):
     folder = write_bundle(tmp_path / "bundle", MANIFEST)
-    (folder / "catalogue.json").write_bytes(spaces_manifest(3 * MIB))
+    (folder / "catalogue.json").write_bytes(manifest_bytes)
+    return folder
+
+
+@pytest.mark.parametrize("make_bundle", [manifest_only_zip, folder_bundle], ids=["zip", "folder"])
+def test_manifest_over_the_limit_through_the_command(tmp_path, settings, make_bundle):
+    settings.CATALOGUE_MANIFEST_MAX_SIZE = 1 * MIB
+    (tmp_path / "warm-up").mkdir()
+    run_import(make_bundle(tmp_path / "warm-up", b"{}"))  # imports done outside the measure
+    bundle = make_bundle(tmp_path, spaces_manifest(3 * MIB))
     before = site_state()
-    (ok, _, err), peak = measured(lambda: run_import(folder))
+    (ok, _, err), peak = measured(lambda: run_import(bundle))
     assert not ok
     assert "error: catalogue.json: the manifest is 3.0\xa0MB; the limit is 1.0\xa0MB" in err
     assert peak < 1 * MIB

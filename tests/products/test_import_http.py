@@ -1,12 +1,18 @@
 """POST /api/catalogue/import/ and the read-only product API."""
 
 import pytest
-from django.contrib.auth.models import Group, Permission
-from wagtail.models import APIToken, GroupCollectionPermission, GroupPagePermission
+from django.contrib.auth.models import Permission
+from wagtail.models import APIToken
 
 from cms.media.renditions import API_CARD, API_LARGE, all_filter_specs
 from products.models import ProductPage
-from tests.products.catalogue_helpers import MANIFEST, site_state, write_bundle, zip_folder
+from tests.products.catalogue_helpers import (
+    MANIFEST,
+    group_with_rights,
+    site_state,
+    write_bundle,
+    zip_folder,
+)
 from tests.storage import renditions_url
 
 pytestmark = pytest.mark.django_db
@@ -32,21 +38,8 @@ def post(client, bundle_zip, token=None, query=""):
 def importer_user(django_user_model, home):
     """A user in a group that may add and publish pages, add media and add categories,
     nothing more."""
-    from wagtail.models import Collection
-
-    group = Group.objects.create(name="Catalogue integrators")
+    group = group_with_rights(home, ("add_page", "publish_page"), "Catalogue integrators")
     group.permissions.add(Permission.objects.get(codename="access_admin"))
-    group.permissions.add(Permission.objects.get(codename="add_productcategory"))
-    for codename in ("add_page", "publish_page"):
-        GroupPagePermission.objects.create(
-            group=group, page=home, permission=Permission.objects.get(codename=codename)
-        )
-    for app, codename in (("wagtailimages", "add_image"), ("wagtaildocs", "add_document")):
-        GroupCollectionPermission.objects.create(
-            group=group,
-            collection=Collection.get_first_root_node(),
-            permission=Permission.objects.get(content_type__app_label=app, codename=codename),
-        )
     user = django_user_model.objects.create_user("integrator", password="x")
     user.groups.add(group)
     return user

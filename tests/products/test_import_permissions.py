@@ -3,13 +3,12 @@ existing page the import would change, wherever it is (SKUs match site-wide). An
 refused refuses the whole import, with the product and the page named, and writes nothing."""
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
-from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission
 
 from products.models import ProductPage
 from tests.factories import ProductIndexPageFactory
 from tests.products.catalogue_helpers import (
+    group_with_rights,
     manifest,
     run_import,
     site_state,
@@ -32,18 +31,7 @@ def sections(home):
 def team_member(django_user_model, page, name="products-team"):
     """A user whose group may add, edit and publish pages under `page` only, add media and
     add categories."""
-    group = Group.objects.create(name=f"Team of {page.slug}")
-    group.permissions.add(Permission.objects.get(codename="add_productcategory"))
-    for codename in ("add_page", "change_page", "publish_page"):
-        GroupPagePermission.objects.create(
-            group=group, page=page, permission=Permission.objects.get(codename=codename)
-        )
-    for app, codename in (("wagtailimages", "add_image"), ("wagtaildocs", "add_document")):
-        GroupCollectionPermission.objects.create(
-            group=group,
-            collection=Collection.get_first_root_node(),
-            permission=Permission.objects.get(content_type__app_label=app, codename=codename),
-        )
+    group = group_with_rights(page, ("add_page", "change_page", "publish_page"))
     user = django_user_model.objects.create_user(name, password="x")
     user.groups.add(group)
     return user
