@@ -12,7 +12,7 @@ nginx cannot tell a real session from a made-up `sessionid` cookie, so it serves
 its cache when it has a copy (and stores neither's answer). Whenever the app sets its session
 cookie it also sets EDGE_CACHE_BYPASS_COOKIE, which nginx checks with its secure_link module
 (an MD5 over the expiry time and the shared FRONTEND_CACHE_SECRET): only that cookie lets a
-request past the cache.
+request past the cache. It is short-lived and renewed with every answer to the session.
 """
 
 import base64
@@ -43,7 +43,7 @@ class EdgeCacheMiddleware:
                     response,
                     public=True,
                     max_age=settings.PAGE_CACHE_MAX_AGE,
-                    s_maxage=settings.PAGE_CACHE_S_MAXAGE,
+                    s_maxage=shared_max_age(request),
                 )
             else:
                 add_never_cache_headers(response)
@@ -55,6 +55,16 @@ class EdgeCacheMiddleware:
 
 def directives(cache_control):
     return {part.split("=")[0].strip().lower() for part in cache_control.split(",")}
+
+
+def shared_max_age(request):
+    """How long a shared cache keeps the answer. Wagtail refreshes a page's bare URL only: a
+    URL with a query string (a filtered or paged listing, a search, the redirect of a page
+    that reads none) is kept for PAGE_CACHE_VARIANT_S_MAXAGE, so what it shows of a product
+    taken down goes soon."""
+    if request.META.get("QUERY_STRING"):
+        return settings.PAGE_CACHE_VARIANT_S_MAXAGE
+    return settings.PAGE_CACHE_S_MAXAGE
 
 
 def is_shareable(request, response):
@@ -90,7 +100,14 @@ def store_expired(response):
 
 
 def follow_session_cookie(response):
-    """Set the bypass cookie whenever the session cookie is set, and delete it with it."""
+    """Set the bypass cookie whenever the session cookie is set, and delete it with it.
+
+    The session cookie is set on every answer to a signed-in editor (SESSION_SAVE_EVERY_REQUEST),
+    so the bypass cookie is renewed as often and may be short-lived: it lasts
+    EDGE_CACHE_BYPASS_MAX_AGE (or the session cookie's own max-age, when shorter). nginx cannot
+    ask whether a session is still alive; what bounds a copied cookie after a sign-out is its
+    expiry. (Signing the session id in as well would not: whoever copies one of these two
+    HttpOnly cookies copies the other.)"""
     session_cookie = response.cookies.get(settings.SESSION_COOKIE_NAME)
     if session_cookie is None or not settings.FRONTEND_CACHE_SECRET:
         return
@@ -102,12 +119,13 @@ def follow_session_cookie(response):
             samesite=settings.SESSION_COOKIE_SAMESITE,
         )
         return
-    max_age = session_cookie["max-age"] or None
-    expires = int(time.time()) + int(max_age or settings.SESSION_COOKIE_AGE)
+    max_age = settings.EDGE_CACHE_BYPASS_MAX_AGE
+    if session_cookie["max-age"]:
+        max_age = min(max_age, int(session_cookie["max-age"]))
     response.set_cookie(
         EDGE_CACHE_BYPASS_COOKIE,
-        bypass_cookie_value(expires, settings.FRONTEND_CACHE_SECRET),
-        max_age=max_age and int(max_age),
+        bypass_cookie_value(int(time.time()) + max_age, settings.FRONTEND_CACHE_SECRET),
+        max_age=max_age,
         path=settings.SESSION_COOKIE_PATH,
         domain=settings.SESSION_COOKIE_DOMAIN,
         secure=settings.SESSION_COOKIE_SECURE,

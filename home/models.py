@@ -6,11 +6,12 @@ from wagtail.admin.panels import FieldPanel, InlinePanel
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 
+from cms.canonical_urls import BareUrlPage
 from cms.media.prefetch import prefetch_renditions
 from cms.media.renditions import CARD
 
 
-class HomePage(Page):
+class HomePage(BareUrlPage, Page):
     """The site's root page: a welcome with a hero image, featured products and categories."""
 
     intro = RichTextField(

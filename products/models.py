@@ -2,14 +2,17 @@
 
 import json
 import re
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.core.paginator import Page as PaginatorPage
+from django.core.paginator import Paginator
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.http import Http404
+from django.template.response import TemplateResponse
 from django.utils.functional import cached_property
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
@@ -27,6 +30,7 @@ from wagtail.images.api.fields import ImageRenditionField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from cms.canonical_urls import BareUrlPage, has_query, redirect_to_query
 from cms.media.prefetch import prefetch_renditions
 from cms.media.renditions import (
     API_CARD,
@@ -107,33 +111,64 @@ class ProductIndexPage(Page):
             .first()
         )
 
-    def get_context(self, request, *args, **kwargs):
-        context = super().get_context(request, *args, **kwargs)
-        products = self.products()
+    def listing(self, request):
+        """What the request asks the listing for, as far as it is valid (ProductListing)."""
+        given = request.GET
         categories = list(ProductCategory.objects.filter(products__live=True).distinct())
-
-        category = next((c for c in categories if c.slug == request.GET.get("category")), None)
+        category = next((c for c in categories if c.slug == given.get("category")), None)
+        sort = given.get("sort") if given.get("sort") in self.SORTS else None
+        products = self.products()
         if category:
             products = products.filter(category=category)
-        sort = request.GET.get("sort") if request.GET.get("sort") in self.SORTS else "title"
-        products = products.order_by(self.SORTS[sort][0], "pk")
+        products = products.order_by(self.SORTS[sort or "title"][0], "pk")
+        page_obj, page_param = paginate(products, given.get("page"), self.PER_PAGE)
+        params = [("category", category.slug)] if category else []
+        params += [("sort", sort)] if sort else []
+        params += [("page", page_param)] if page_param else []
+        return ProductListing(categories, category, sort or "title", page_obj, params)
 
-        page_obj = paginate(products, request.GET.get("page"), self.PER_PAGE)
+    def serve(self, request, *args, **kwargs):
+        # A query string other than the one the listing would write itself (an unknown
+        # category or parameter, a sort not offered, a page that is no number in range) is
+        # a permanent redirect to the listing it shows instead: one cached copy per listing,
+        # and old links (a category emptied, a page past the end) still land somewhere useful.
+        listing = self.listing(request)
+        if has_query(request) and request.META["QUERY_STRING"] != urlencode(listing.params):
+            return redirect_to_query(request, listing.params)
+        request.is_preview = False
+        context = self.get_context(request, *args, listing=listing, **kwargs)
+        return TemplateResponse(request, self.get_template(request, *args, **kwargs), context)
+
+    def get_context(self, request, *args, listing=None, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        listing = listing or self.listing(request)
+        page_obj = listing.page
         prefetch_renditions(([p.hero_image for p in page_obj], [CARD]))
-        filters = {"category": category.slug} if category else {}
-        if sort != "title":
-            filters["sort"] = sort
+        filters = {"category": listing.category.slug} if listing.category else {}
+        if listing.sort != "title":
+            filters["sort"] = listing.sort
         context.update(
             products=page_obj,
-            categories=categories,
-            current_category=category,
-            sort=sort,
+            categories=listing.categories,
+            current_category=listing.category,
+            sort=listing.sort,
             sorts={key: label for key, (_, label) in self.SORTS.items()},
             query_prefix=urlencode(filters) + "&" if filters else "",
             breadcrumbs=breadcrumbs(self),
             catalogue=self,
         )
         return context
+
+
+@dataclass(frozen=True)
+class ProductListing:
+    """A listing request, validated: `params` is its canonical query, in nginx's order."""
+
+    categories: list
+    category: ProductCategory | None
+    sort: str
+    page: PaginatorPage
+    params: list
 
 
 def breadcrumbs(page):
@@ -145,17 +180,21 @@ def breadcrumbs(page):
     return trail
 
 
-def paginate(queryset, page_number, per_page):
-    paginator = Paginator(queryset, per_page)
-    try:
-        return paginator.page(page_number or 1)
-    except PageNotAnInteger:
-        return paginator.page(1)
-    except EmptyPage:
-        return paginator.page(paginator.num_pages)
+def paginate(items, raw_number, per_page):
+    """The page of `items` that `?page=<raw_number>` shows, and how the canonical URL writes
+    its number (None: no page parameter). A number past the end shows the last page; anything
+    else that is not a positive number of ASCII digits shows the first."""
+    paginator = Paginator(items, per_page)
+    if raw_number and raw_number.isascii() and raw_number.isdigit() and int(raw_number) > 0:
+        number = min(int(raw_number), paginator.num_pages)
+        # Written as asked (page=1 included, as the pagination links write it), else only
+        # when it is not the first.
+        written = number > 1 or raw_number == "1"
+        return paginator.page(number), str(number) if written else None
+    return paginator.page(1), None
 
 
-class ProductPage(Page):
+class ProductPage(BareUrlPage, Page):
     sku = models.CharField(
         "SKU",
         max_length=64,

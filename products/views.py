@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from cms.canonical_urls import redirect_to_query
 from cms.media.prefetch import prefetch_renditions
 from cms.media.renditions import CARD
 from products.models import ProductPage, paginate
@@ -48,12 +49,16 @@ def search_terms(query):
 def search(request):
     """Full-text search over product title, SKU, summary and body (Wagtail search)."""
     query = clean_search_query(request.GET.get("q", ""))
-    results = None
+    results = page_param = None
     if query:
         products = ProductPage.objects.live().public().select_related("hero_image", "category")
         terms = search_terms(query)
         products = products.search(terms) if terms else products.none()
-        results = paginate(products, request.GET.get("page"), RESULTS_PER_PAGE)
+        results, page_param = paginate(products, request.GET.get("page"), RESULTS_PER_PAGE)
+    canonical = canonical_search_params(request.GET, page_param)
+    if canonical is not None:
+        return redirect_to_query(request, canonical)
+    if results is not None:
         prefetch_renditions(([p.hero_image for p in results], [CARD]))
     return render(
         request,
@@ -64,3 +69,15 @@ def search(request):
             "query_prefix": urlencode({"q": query}) + "&" if query else "",
         },
     )
+
+
+def canonical_search_params(given, page_param):
+    """None when the query string `given` is one search writes itself: a non-empty `q`, and
+    `page` only as the number of a page of its results. Otherwise the parameters to redirect
+    to, without the others, repeats, empty values and a page that is no number in range (a
+    page past the end becomes the last one): one URL, and one cached copy, per search. Values
+    are compared decoded: browsers encode a query in more than one way."""
+    canonical = [(name, value) for name, value in [("q", given.get("q")), ("page", page_param)]]
+    canonical = [(name, value) for name, value in canonical if value]
+    as_given = [(name, value) for name in given for value in given.getlist(name)]
+    return None if sorted(as_given) == sorted(canonical) else canonical

@@ -3,6 +3,11 @@
 Environment (deployment only; Django's settings read theirs in cms/settings/):
 GUNICORN_BIND (default 127.0.0.1:8000), GUNICORN_WORKERS (2 x cores + 1),
 GUNICORN_THREADS (4 per worker).
+
+Only nginx may reach gunicorn: with TRUSTED_PROXY_COUNT=1 (production) the app takes the
+client's address from X-Forwarded-For, which a direct client writes itself, and nginx's
+sign-in throttling and cache would be skipped. Bind to loopback (the default) or a private
+address that only nginx can reach.
 """
 
 import multiprocessing

@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "cms.cache_headers.EdgeCacheMiddleware",
+    "cms.canonical_urls.BareUrlMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -240,6 +241,14 @@ else:
 # logged-in users are never cached (cms/cache_headers.py).
 PAGE_CACHE_MAX_AGE = 60
 PAGE_CACHE_S_MAXAGE = 600
+# A URL with a query string (a listing filtered or paged, a search) is not refreshed on
+# publish, only the bare URL is: shared caches keep it this long, so a product taken down
+# leaves such variants within a minute.
+PAGE_CACHE_VARIANT_S_MAXAGE = 60
+# The cookie that lets an editor's requests past nginx's cache (cms/cache_headers.py) is
+# renewed by every answer the app gives the session, and lasts this long: nginx cannot know
+# that a session ended, so a copy outlives a sign-out by at most this.
+EDGE_CACHE_BYPASS_MAX_AGE = 600
 FRONTEND_CACHE_URL = os.environ.get("FRONTEND_CACHE_URL", "")
 # Shared with nginx (cms/deploy/nginx/catalogue.conf, which holds it literally): it
 # authenticates cache refreshes and signs the cookie that lets a logged-in editor past the cache.

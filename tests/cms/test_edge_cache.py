@@ -5,6 +5,7 @@ the request's Host. (Through nginx: tests/scale/.)"""
 
 import logging
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -26,6 +27,8 @@ from tests.test_settings import read_settings
 pytestmark = pytest.mark.django_db
 
 PUBLIC = {"public", "max-age=60", "s-maxage=600"}
+# Not refreshed on publish (only the bare URL is): kept a minute.
+VARIANT = {"public", "max-age=60", "s-maxage=60"}
 
 
 def directives(response):
@@ -34,11 +37,28 @@ def directives(response):
 
 def test_public_pages_may_be_kept_by_an_edge_cache(client, catalogue):
     product = ProductPageFactory(parent=catalogue)
-    for url in ("/", catalogue.url, product.url, "/search/?q=oak", "/sitemap.xml"):
+    for url in ("/", catalogue.url, product.url, "/search/", "/sitemap.xml"):
         response = client.get(url)
         assert response.status_code == 200, url
         assert directives(response) == PUBLIC, url
     assert directives(client.get("/no-such-page/")) == PUBLIC
+
+
+def test_answers_to_a_query_string_are_shared_briefly(client, catalogue):
+    """A listing filtered or paged, a search, a page's redirect to its bare URL: Wagtail
+    refreshes none of them when a product is taken down, so they must go soon on their own."""
+    product = ProductPageFactory(parent=catalogue)
+    for url, status in [
+        ("/search/?q=oak", 200),
+        ("/sitemap.xml?p=1", 200),
+        (f"{catalogue.url}?sort=newest", 200),
+        (f"{catalogue.url}?page=x", 301),
+        (f"{product.url}?page=1", 301),
+        ("/no-such-page/?page=1", 404),
+    ]:
+        response = client.get(url)
+        assert response.status_code == status, url
+        assert directives(response) == VARIANT, url
 
 
 def test_nothing_private_is_ever_shared(client, admin_user, catalogue):
@@ -128,12 +148,21 @@ SECRET = "s" * 32
 def test_the_edge_cache_bypass_cookie_follows_the_session(client, admin_user, settings):
     settings.FRONTEND_CACHE_SECRET = SECRET
     client.get("/admin/login/")
-    response = client.post("/admin/login/", {"username": "admin", "password": "password"})
+    response = client.post(
+        "/admin/login/", {"username": "admin", "password": "password", "remember": "on"}
+    )
+    assert response.cookies["sessionid"]["max-age"] == 7200  # SESSION_IDLE_TIMEOUT
     assert response.status_code == 302
     bypass = response.cookies["edge_cache_bypass"]
     digest, expires = bypass.value.split(".")
-    assert len(digest) == 22 and int(expires) > 0 and bypass["httponly"]
-    assert bypass["max-age"] == response.cookies["sessionid"]["max-age"]
+    assert len(digest) == 22 and bypass["httponly"]
+    # Short-lived (nginx cannot know when the session ends: a copy lasts until it expires),
+    # and renewed by every answer to the session.
+    assert bypass["max-age"] == 600
+    assert 595 <= int(expires) - time.time() <= 600
+    time.sleep(1.1)
+    renewed = client.get("/admin/").cookies["edge_cache_bypass"]
+    assert renewed["max-age"] == 600 and int(renewed.value.split(".")[1]) > int(expires)
 
     response = client.post("/admin/logout/")
     assert response.cookies["edge_cache_bypass"].value == ""

@@ -81,3 +81,67 @@ def test_a_visitors_host_header_never_reaches_the_cache(node):
         unknown = requests.get(node.nginx + product, headers={"Host": host}, timeout=30)
         assert unknown.status_code == 421, host
         assert "X-Cache-Status" not in unknown.headers and "Desk lamp" not in unknown.text
+
+
+def test_values_no_page_could_use_never_make_a_cache_key(node):
+    """nginx drops values no page could use before the cache key: random page numbers, sorts
+    and categories cannot make the app answer again and again (cms/deploy/nginx/)."""
+    requests.get(node.nginx + "/", timeout=30)
+    for query in (
+        "page=x1",
+        "page=x2",
+        "page=12345",
+        "page=1%0a",
+        "sort=TITLE",
+        "sort=price",
+        "category=a%2Fb",
+        "category=" + "a" * 1201,
+        "q=lamp",  # q is read by search only, p by the sitemap only
+        "p=2",
+        "utm_source=x",
+    ):
+        response = requests.get(f"{node.nginx}/?{query}", timeout=30)
+        assert response.status_code == 200, query
+        assert response.headers["X-Cache-Status"] == "HIT", query  # the bare URL's copy
+    # Values a page could use are keys of their own; the home page reads none: a redirect.
+    for query in ("page=7", "sort=newest", "category=%C3%A9t%C3%A9-2"):
+        response = requests.get(f"{node.nginx}/?{query}", allow_redirects=False, timeout=30)
+        assert response.status_code == 301 and response.headers["Location"] == "/", query
+        assert response.headers["X-Cache-Status"] == "MISS", query
+
+
+def test_sign_in_attempts_are_throttled_per_address(node):
+    """django-axes counts failures per username and address; nginx limits how many sign-in
+    POSTs one address may send, whatever the usernames (10 at once, then 10 a minute)."""
+    session = requests.Session()
+    session.get(node.nginx + "/admin/login/", timeout=30)
+
+    def attempt(n):
+        return session.post(
+            node.nginx + "/admin/login/",
+            data={
+                "username": f"guess-{n}",
+                "password": "wrong",
+                "csrfmiddlewaretoken": session.cookies["csrftoken"],
+            },
+            timeout=30,
+        )
+
+    # Each a wrong password for a new username: axes lets every one by.
+    answers = [attempt(0)]
+    while answers[-1].status_code == 200 and len(answers) < 30:
+        answers.append(attempt(len(answers)))
+    refused, let_by = answers[-1], len(answers) - 1
+    # The burst of 10 after the first; one more for each 6 s the attempts took, at most.
+    assert refused.status_code == 429 and 11 <= let_by <= 15, let_by
+    assert "X-Cache-Status" not in refused.headers
+    assert "Too many failed sign-in attempts" not in refused.text  # nginx's answer, not axes'
+    assert session.get(node.nginx + "/admin/login/", timeout=30).status_code == 200
+    # The same count covers the front end's login and the pages' and documents' password forms.
+    for path in (
+        "/_util/login/",
+        "/_util/authenticate_with_password/1/1/",
+        "/documents/authenticate_with_password/1/",
+    ):
+        response = session.post(node.nginx + path, data={"password": "x"}, timeout=30)
+        assert response.status_code == 429, path
