@@ -26,11 +26,11 @@ from wagtail.admin.panels import (
 )
 from wagtail.api import APIField
 from wagtail.fields import RichTextField, StreamField
-from wagtail.images.api.fields import ImageRenditionField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from cms.canonical_urls import BareUrlPage, has_query, redirect_to_query
+from cms.media.api_fields import SiteImageRenditionField
 from cms.media.prefetch import prefetch_renditions
 from cms.media.renditions import (
     API_CARD,
@@ -298,8 +298,8 @@ class ProductPage(BareUrlPage, Page):
         APIField("category_name"),
         APIField("tags"),
         APIField("hero_image"),
-        APIField("hero_card", serializer=ImageRenditionField(API_CARD, source="hero_image")),
-        APIField("hero_large", serializer=ImageRenditionField(API_LARGE, source="hero_image")),
+        APIField("hero_card", serializer=SiteImageRenditionField(API_CARD, source="hero_image")),
+        APIField("hero_large", serializer=SiteImageRenditionField(API_LARGE, source="hero_image")),
         APIField("body"),
     ]
 

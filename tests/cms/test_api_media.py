@@ -154,6 +154,14 @@ def test_rendition_full_urls_start_with_the_sites_root_url(client, catalogue, se
             assert full_url == (url if urlsplit(url).netloc else site.root_url + url), item
             assert full_url.startswith(renditions_url(site.root_url)), item
 
+    # The product's own rendition fields.
+    product = client.get(
+        "/api/v2/pages/", {"type": "products.ProductPage", "fields": "hero_card,hero_large"}
+    ).json()["items"][0]
+    for field in ("hero_card", "hero_large"):
+        url, full_url = product[field]["url"], product[field]["full_url"]
+        assert full_url == (url if urlsplit(url).netloc else site.root_url + url), product
+
 
 def test_documents_api_shows_only_public_documents_through_the_serve_view(client, site_media):
     m = site_media

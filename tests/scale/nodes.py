@@ -16,6 +16,7 @@ from pathlib import Path
 from string import Template
 
 import psycopg
+import redis
 
 from tests.scale.services import (
     NODES_MEDIA_BUCKET,
@@ -198,6 +199,10 @@ def two_nodes(gunicorn_workers=2):
         "GUNICORN_WORKERS": str(gunicorn_workers),
         "DJANGO_SUPERUSER_PASSWORD": ADMIN_PASSWORD,
     }
+    # Empty caches, as the database and buckets are new: a rendition cached by an earlier run
+    # (same image id, same file hash) would point at a file that is gone.
+    for url in (env["REDIS_URL"], env["REDIS_URL"].rsplit("/", 1)[0] + "/13"):
+        redis.Redis.from_url(url).flushdb()
     nodes = Nodes(nginx_url, [f"http://127.0.0.1:{p}" for p in app_ports], env, folder)
     recreate_database()
     try:
