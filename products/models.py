@@ -27,6 +27,7 @@ from wagtail.images.api.fields import ImageRenditionField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from cms.media.pictures import rendition_url
 from cms.media.prefetch import prefetch_renditions
 from cms.media.renditions import (
     API_CARD,
@@ -332,10 +333,7 @@ class ProductPage(Page):
         if self.summary:
             data["description"] = self.summary
         if self.hero_image:
-            data["image"] = [
-                absolute_url(r.url, request)
-                for r in self.hero_image.get_renditions(*OG_IMAGE.filter_specs).values()
-            ]
+            data["image"] = [absolute_url(rendition_url(self.hero_image, OG_IMAGE), request)]
         if self.category:
             data["category"] = self.category.name
         if self.price is not None:

@@ -35,6 +35,6 @@ def test_an_image_without_renditions_still_gets_them():
     image = ImageFactory()
     image.renditions.all().delete()
     prefetch_renditions(([image], [HERO]))
-    assert image.prefetched_renditions == []
+    assert list(image.prefetched_renditions) == []
     assert len(image.get_renditions(*HERO.filter_specs)) == len(HERO.filter_specs)
     assert image.renditions.count() == len(HERO.filter_specs)
