@@ -294,23 +294,27 @@ class ProductPage(Page):
         return [link.product for link in links]
 
     def body_images(self):
-        """Every image instance the body renders (each use is its own instance)."""
-        images = []
+        """The image instances the body renders (each use is its own instance): those of image
+        blocks and those of galleries, which are rendered with different specs."""
+        in_image_blocks, in_galleries = [], []
         for block in self.body:
             if block.block_type == "image":
-                images.append(block.value["image"])
+                in_image_blocks.append(block.value["image"])
             elif block.block_type == "gallery":
-                images.extend(block.value)
-        return [image for image in images if image is not None]
+                in_galleries.extend(block.value)
+        return in_image_blocks, in_galleries
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         if self.hero_image and self.hero_alt:
             self.hero_image.contextual_alt_text = self.hero_alt
-        # One query for every rendition the page shows, however many images it has.
+        in_image_blocks, in_galleries = self.body_images()
+        # One query for every rendition the page shows, however many images it has; only the
+        # specs each image is rendered with.
         prefetch_renditions(
             ([self.hero_image], [HERO, OG_IMAGE]),
-            (self.body_images(), [BODY, GALLERY_THUMB, GALLERY_LARGE]),
+            (in_image_blocks, [BODY]),
+            (in_galleries, [GALLERY_THUMB, GALLERY_LARGE]),
             ([p.hero_image for p in self.related_product_pages], [CARD]),
         )
         context.update(
