@@ -235,15 +235,29 @@ class PreparedFilter(Filter):
 
 
 def render(image, planned, picture):
-    """An unsaved Rendition for `planned`, encoded from its resized `picture`."""
+    """An unsaved Rendition for `planned`, encoded from its resized `picture`, its file
+    already written to the rendition storage."""
     prepared = PreparedFilter(planned, picture)
     # AbstractImage's method, not CustomImage's: that one would swap in CleanFilter.
     file = AbstractImage.generate_rendition_file(image, prepared)
-    return image.get_rendition_model()(
+    Rendition = image.get_rendition_model()
+    rendition = Rendition(
         image=image,
         filter_spec=planned.filter.spec,
         focal_point_key=planned.filter.get_cache_key(image),
-        file=file,
+    )
+    # Written here, on the encoding thread (uploads to S3 overlap too), under the name
+    # Django's FileField would give it. Given with its size, the row's file is never read back
+    # for its dimensions, as Django does on a save (a download per rendition on S3).
+    field = Rendition._meta.get_field("file")
+    name = field.storage.save(field.generate_filename(rendition, file.name), file)
+    return Rendition(
+        image=image,
+        filter_spec=rendition.filter_spec,
+        focal_point_key=rendition.focal_point_key,
+        file=name,
+        width=planned.geometry.size[0],
+        height=planned.geometry.size[1],
     )
 
 
@@ -251,8 +265,16 @@ def threads():
     return getattr(settings, "MEDIA_RENDITION_THREADS", None) or (os.cpu_count() or 1) + 1
 
 
+def delete_files(renditions):
+    for rendition in renditions:
+        try:
+            rendition.file.storage.delete(rendition.file.name)
+        except Exception:  # noqa: BLE001 - cleanup must not hide the original error
+            logger.exception("Could not delete %s", rendition.file.name)
+
+
 def generate(image, plans, data, full_size):
-    """Unsaved Renditions for every plan, from one decode of `data`."""
+    """Unsaved Renditions for every plan, from one decode of `data`, their files written."""
     pyramid = decode(data, full_size, [p.geometry.scale for p in plans])
     geometries = list(dict.fromkeys(p.geometry for p in plans))
     # Slowest first: AVIF, then the largest outputs, so no thread is left with a long tail.
@@ -264,22 +286,23 @@ def generate(image, plans, data, full_size):
         jobs = [
             pool.submit(lambda p: render(image, p, resized[p.geometry].result()), p) for p in plans
         ]
-        return [job.result() for job in jobs]
+    made = [job.result() for job in jobs if not job.exception()]
+    failed = next((job.exception() for job in jobs if job.exception()), None)
+    if failed is not None:
+        delete_files(made)
+        raise failed
+    return made
 
 
 def store(image, renditions):
     """Save new Renditions; one already there (made meanwhile by a page request or another
     worker) wins, and the file made here for it is deleted: no file without a row."""
     Rendition = image.get_rendition_model()
-    if not renditions:
-        return {}
     try:
         with transaction.atomic():
             Rendition.objects.bulk_create(renditions, ignore_conflicts=True)
     except BaseException:
-        for rendition in renditions:
-            if rendition.file._committed:
-                rendition.file.storage.delete(rendition.file.name)
+        delete_files(renditions)
         raise
     for rendition in renditions:
         media_transaction.written(rendition.file.storage, rendition.file.name)
@@ -287,10 +310,8 @@ def store(image, renditions):
     for rendition in renditions:
         lookup |= Q(filter_spec=rendition.filter_spec, focal_point_key=rendition.focal_point_key)
     rows = {(r.filter_spec, r.focal_point_key): r for r in image.renditions.filter(lookup)}
-    for rendition in renditions:
-        row = rows.get((rendition.filter_spec, rendition.focal_point_key))
-        if row is None or row.file.name != rendition.file.name:
-            rendition.file.storage.delete(rendition.file.name)
+    kept = {row.file.name for row in rows.values()}
+    delete_files(r for r in renditions if r.file.name not in kept)
     return {spec: row for (spec, _), row in rows.items()}
 
 

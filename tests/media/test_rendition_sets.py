@@ -180,14 +180,9 @@ def test_a_failed_store_leaves_no_file(no_upload_task):
     here stubbed, gets its turn)."""
     image = new_image(JPEG)
     spec = "format-jpeg|width-100"
-
-    def write_files_then_fail(renditions, **kwargs):
-        for rendition in renditions:
-            Rendition._meta.get_field("file").pre_save(rendition, True)
-        raise DatabaseError("the database went away")
-
+    failure = DatabaseError("the database went away")
     with (
-        mock.patch.object(Rendition.objects, "bulk_create", side_effect=write_files_then_fail),
+        mock.patch.object(Rendition.objects, "bulk_create", side_effect=failure),
         mock.patch.object(CustomImage, "get_renditions", return_value={spec: None}) as wagtail,
     ):
         rendition_sets.make_rendition_set(image, [spec])
