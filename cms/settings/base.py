@@ -319,7 +319,7 @@ MEDIA_AUDIT_GRACE_SECONDS = 3600
 # AVIF encoder speed (0 slowest and smallest, 10 fastest) for renditions made ahead of time
 # (cms/media/rendition_sets.py); measured in docs/media-pipeline.md.
 MEDIA_AVIF_SPEED = 8
-# Threads encoding one image's renditions (Pillow's codecs release the GIL); None: cores + 1.
+# Threads making one image's renditions (Pillow's codecs release the GIL); None: cores + 1.
 MEDIA_RENDITION_THREADS = None
 
 # Background tasks (django-tasks): renditions ahead of time, search and reference indexing,
