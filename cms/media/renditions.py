@@ -51,9 +51,20 @@ API_CARD = "format-jpeg|fill-640x480"
 API_LARGE = "format-jpeg|width-1440"
 API_BODY = "format-jpeg|width-960"
 
+# Wagtail's admin shows every image at this size: the image listing, the chooser's results
+# and the chosen image's preview (wagtail/images/views/images.py, views/chooser.py,
+# widgets.py, templates). Made ahead of time too, so an editor opening the library after a
+# bulk upload waits for none of them.
+ADMIN_THUMBNAIL = "max-165x165"
+
 SPECS = {spec.name: spec for spec in (HERO, CARD, BODY, GALLERY_THUMB, GALLERY_LARGE, OG_IMAGE)}
 
 
 def all_filter_specs() -> list[str]:
     """Every filter spec any template uses: what an image needs before its first visitor."""
     return sorted({f for spec in SPECS.values() for f in spec.filter_specs})
+
+
+def ahead_of_time_specs() -> list[str]:
+    """What an image's upload task makes: every template spec and the admin's thumbnail."""
+    return [*all_filter_specs(), ADMIN_THUMBNAIL]
