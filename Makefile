@@ -43,6 +43,7 @@ screenshots:
 bench: install web-server ## Benchmarks; results go to docs/benchmarks.md
 	$(BIN)/python tests/benchmarks/bench_pages.py
 	$(BIN)/python tests/benchmarks/bench_media.py
+	$(BIN)/python tests/benchmarks/bench_renditions.py
 	$(BIN)/python tests/benchmarks/bench_import.py
 	$(BIN)/python tests/benchmarks/bench_load.py
 

@@ -31,6 +31,7 @@ from wagtail.search import index
 
 from cms.canonical_urls import BareUrlPage, has_query, redirect_to_query
 from cms.media.api_fields import SiteImageRenditionField
+from cms.media.pictures import rendition_url
 from cms.media.prefetch import prefetch_renditions
 from cms.media.renditions import (
     API_CARD,
@@ -332,23 +333,27 @@ class ProductPage(BareUrlPage, Page):
         return [link.product for link in links]
 
     def body_images(self):
-        """Every image instance the body renders (each use is its own instance)."""
-        images = []
+        """The image instances the body renders (each use is its own instance): those of image
+        blocks and those of galleries, which are rendered with different specs."""
+        in_image_blocks, in_galleries = [], []
         for block in self.body:
             if block.block_type == "image":
-                images.append(block.value["image"])
+                in_image_blocks.append(block.value["image"])
             elif block.block_type == "gallery":
-                images.extend(block.value)
-        return [image for image in images if image is not None]
+                in_galleries.extend(block.value)
+        return in_image_blocks, in_galleries
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         if self.hero_image and self.hero_alt:
             self.hero_image.contextual_alt_text = self.hero_alt
-        # One query for every rendition the page shows, however many images it has.
+        in_image_blocks, in_galleries = self.body_images()
+        # One query for every rendition the page shows, however many images it has; only the
+        # specs each image is rendered with.
         prefetch_renditions(
             ([self.hero_image], [HERO, OG_IMAGE]),
-            (self.body_images(), [BODY, GALLERY_THUMB, GALLERY_LARGE]),
+            (in_image_blocks, [BODY]),
+            (in_galleries, [GALLERY_THUMB, GALLERY_LARGE]),
             ([p.hero_image for p in self.related_product_pages], [CARD]),
         )
         context.update(
@@ -371,10 +376,7 @@ class ProductPage(BareUrlPage, Page):
         if self.summary:
             data["description"] = self.summary
         if self.hero_image:
-            data["image"] = [
-                absolute_url(r.url, request)
-                for r in self.hero_image.get_renditions(*OG_IMAGE.filter_specs).values()
-            ]
+            data["image"] = [absolute_url(rendition_url(self.hero_image, OG_IMAGE), request)]
         if self.category:
             data["category"] = self.category.name
         if self.price is not None:

@@ -7,8 +7,9 @@ and loading the demo twice finds the files it made the first time.
 import colorsys
 import hashlib
 import io
+import random
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 PIL_FORMATS = {"jpeg": "JPEG", "jpg": "JPEG", "png": "PNG", "webp": "WEBP", "gif": "GIF"}
 
@@ -47,6 +48,41 @@ def make_image(label, width, height, fmt="jpeg"):
     if pil_format == "GIF":
         image = image.convert("P", palette=Image.Palette.ADAPTIVE)
     image.save(buffer, pil_format, **options)
+    return buffer.getvalue()
+
+
+def _noise(rng, size, mode="L"):
+    """Uniform random pixels from a seeded generator (Pillow's own noise is not seeded)."""
+    bands = len(mode)
+    return Image.frombytes(mode, size, rng.randbytes(size[0] * size[1] * bands))
+
+
+def make_photo(label, width, height, fmt="jpeg", quality=90):
+    """A photo-like picture: `make_image`'s scene under uneven light, with a surface texture
+    at several scales and sensor grain. Flat shapes flatter every encoder and resampler;
+    benchmarks and quality tests of renditions need detail at every scale, as in a photo.
+    Deterministic per label and size."""
+    rng = random.Random(f"{label} {width}x{height}")
+    scene = Image.open(io.BytesIO(make_image(label, width, height, "png"))).convert("RGB")
+    # Light: a few smooth colour blobs across the frame.
+    light = _noise(rng, (6, 5), "RGB").resize((width, height), Image.Resampling.BICUBIC)
+    picture = Image.blend(scene, light, 0.3)
+    # Texture: noise octaves from coarse (1/128 of the width) to fine (4 pixels), of about
+    # equal strength, as in the falling spectrum of natural scenes.
+    texture = Image.new("L", (width, height), 128)
+    for divisor, weight in ((128, 0.6), (32, 0.45), (8, 0.4), (2, 0.3)):
+        octave = _noise(rng, (max(1, width // divisor), max(1, height // divisor)))
+        octave = octave.resize((width, height), Image.Resampling.BICUBIC)
+        texture = Image.blend(texture, octave, weight)
+    texture = Image.blend(Image.new("L", (width, height), 128), texture, 0.6)
+    picture = ImageChops.overlay(picture, Image.merge("RGB", [texture] * 3))
+    # Grain: a little noise per pixel and channel.
+    picture = Image.blend(picture, _noise(rng, (width, height), "RGB"), 0.03)
+
+    buffer = io.BytesIO()
+    pil_format = PIL_FORMATS[fmt.lower()]
+    options = {"quality": quality} if pil_format in ("JPEG", "WEBP") else {}
+    picture.save(buffer, pil_format, **options)
     return buffer.getvalue()
 
 

@@ -3,18 +3,20 @@
 from django_tasks import task
 from wagtail.images import get_image_model
 
-from cms.media.renditions import all_filter_specs
+from cms.media.rendition_sets import make_rendition_set
+from cms.media.renditions import ahead_of_time_specs
 
 
 def make_renditions(image):
-    """Create every rendition the templates use for `image` (existing ones are kept)."""
-    return image.get_renditions(*all_filter_specs())
+    """Create every rendition the templates and the admin use for `image` (existing ones are
+    kept), from one decode of its original (cms/media/rendition_sets.py)."""
+    return make_rendition_set(image, ahead_of_time_specs())
 
 
 @task()
 def generate_renditions(image_id):
     """Renditions ahead of time: run after an image's file is saved, so that no visitor's
-    request has to generate them."""
+    request, and no editor opening the library, has to generate them."""
     image = get_image_model().objects.filter(pk=image_id).first()
     if image is not None:
         make_renditions(image)

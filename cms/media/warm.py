@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from django.db import connections
 from wagtail.images import get_image_model
 
-from cms.media.renditions import all_filter_specs
+from cms.media.rendition_sets import make_rendition_set
+from cms.media.renditions import ahead_of_time_specs
 
 
 @dataclass
@@ -23,7 +24,7 @@ def missing_specs(image, specs, existing):
 def warm_chunk(image_ids):
     """Create the missing renditions of these images; return (created, failures)."""
     Image = get_image_model()
-    specs = all_filter_specs()
+    specs = ahead_of_time_specs()
     Rendition = Image.get_rendition_model()
     existing = set(
         Rendition.objects.filter(image_id__in=image_ids).values_list("image_id", "filter_spec")
@@ -34,7 +35,7 @@ def warm_chunk(image_ids):
         if not todo:
             continue
         try:
-            image.get_renditions(*todo)
+            make_rendition_set(image, todo)
             created += len(todo)
         except Exception as error:  # noqa: BLE001 - one broken original must not stop the rest
             failures.append((image.pk, image.title, str(error)[:200]))

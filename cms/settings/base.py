@@ -325,6 +325,11 @@ MEDIA_OVERSIZED_PIXELS = 6000
 # `media_audit --delete` deletes only orphan files older than this: a file saved inside a
 # transaction that has not committed yet (an import, an upload) has no row yet.
 MEDIA_AUDIT_GRACE_SECONDS = 3600
+# AVIF encoder speed (0 slowest and smallest, 10 fastest) for renditions made ahead of time
+# (cms/media/rendition_sets.py); measured in docs/media-pipeline.md.
+MEDIA_AVIF_SPEED = 8
+# Threads making one image's renditions (Pillow's codecs release the GIL); None: cores + 1.
+MEDIA_RENDITION_THREADS = None
 
 # Background tasks (django-tasks): renditions ahead of time, search and reference indexing,
 # file deletion. "immediate" runs them in-process (development, tests); "database" queues

@@ -15,7 +15,7 @@ from wagtail.models import Collection
 
 from cms.media import transaction as media_transaction
 from cms.media.audit import audit_media
-from cms.media.renditions import all_filter_specs
+from cms.media.renditions import ahead_of_time_specs
 from tests.factories import DocumentFactory, ImageFactory, ProductPageFactory, gallery_block
 from tests.media.corpus import JPEG, encode, image_cases, jpeg_with_exif
 from tests.storage import StoredMedia
@@ -47,7 +47,7 @@ def test_saving_an_image_makes_every_rendition_after_commit(
     with django_capture_on_commit_callbacks(execute=True):
         image = new_image()
     specs = set(image.renditions.values_list("filter_spec", flat=True))
-    assert specs == set(all_filter_specs())
+    assert specs == set(ahead_of_time_specs())
 
 
 def test_after_an_admin_upload_the_page_render_makes_no_rendition(
@@ -143,7 +143,9 @@ def test_replacing_the_file_regenerates_renditions_and_removes_old_files(
     image.refresh_from_db()
     assert not media.exists(old_original)
     assert not any(media.exists(name) for name in old_renditions)
-    assert set(image.renditions.values_list("filter_spec", flat=True)) == set(all_filter_specs())
+    assert set(image.renditions.values_list("filter_spec", flat=True)) == set(
+        ahead_of_time_specs()
+    )
     assert all(r.file.name.startswith("images/second") for r in image.renditions.all())
 
 
@@ -225,7 +227,7 @@ def test_warm_renditions_backfills_once():
     images = [new_image(f"p{n}.jpg", title=f"P{n}") for n in range(3)]
     out = StringIO()
     call_command("warm_renditions", stdout=out, stderr=StringIO())
-    expected = len(images) * len(all_filter_specs())
+    expected = len(images) * len(ahead_of_time_specs())
     assert f"3 images checked, {expected} renditions created." in out.getvalue()
     out = StringIO()
     call_command("warm_renditions", stdout=out, stderr=StringIO())
@@ -238,4 +240,4 @@ def test_warm_renditions_uses_several_processes(settings):
         new_image(f"p{n}.jpg", title=f"P{n}")
     call_command("warm_renditions", "--jobs", "2", stdout=StringIO(), stderr=StringIO())
     Rendition = get_image_model().get_rendition_model()
-    assert Rendition.objects.count() == 4 * len(all_filter_specs())
+    assert Rendition.objects.count() == 4 * len(ahead_of_time_specs())

@@ -35,6 +35,33 @@ def test_an_image_without_renditions_still_gets_them():
     image = ImageFactory()
     image.renditions.all().delete()
     prefetch_renditions(([image], [HERO]))
-    assert image.prefetched_renditions == []
+    assert list(image.prefetched_renditions) == []
     assert len(image.get_renditions(*HERO.filter_specs)) == len(HERO.filter_specs)
     assert image.renditions.count() == len(HERO.filter_specs)
+
+
+def test_wagtail_reads_and_extends_prefetched_renditions_as_relied_on():
+    """Pins the Wagtail behaviour cms/media/prefetch.py relies on (docs/architecture.md):
+    `get_renditions` iterates `prefetched_renditions`, trusts it, appends what it creates,
+    and writes to the rendition cache only what it did not find there."""
+    from unittest import mock
+
+    from django.core.cache import caches
+
+    first, *others = BODY.filter_specs
+    stored = ImageFactory()
+    stored.get_renditions(first)
+    image = get_image_model().objects.get(pk=stored.pk)
+    prefetch_renditions(([image], [BODY]))
+    Rendition = get_image_model().get_rendition_model()
+    prefetched_key = Rendition.construct_cache_key(image, "", first)
+
+    backend = caches["renditions"]
+    with mock.patch.object(backend, "set_many", wraps=backend.set_many) as set_many:
+        renditions = image.get_renditions(*BODY.filter_specs)
+    written = {key for call in set_many.call_args_list for key in call.args[0]}
+    assert prefetched_key not in written and len(written) == len(others)
+    with CaptureQueriesContext(connection) as queries:
+        again = image.get_renditions(*BODY.filter_specs)
+    assert len(queries) == 0
+    assert [r.pk for r in again.values()] == [r.pk for r in renditions.values()]
