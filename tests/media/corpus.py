@@ -7,7 +7,10 @@ import struct
 import zipfile
 import zlib
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw
+from wagtail.images import get_image_model
+from wagtail.models import Collection
 
 from cms.demo.generate import make_image, make_pdf
 
@@ -115,6 +118,24 @@ def zip_with_entry_name(name):
 
 
 JPEG = make_image("Photo", 64, 48, "jpeg")
+
+
+def upload_lamp_through_admin(admin_client, capture_on_commit_callbacks):
+    """A JPEG titled "Lamp" uploaded with the admin's add form, its upload task run."""
+    with capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            "/admin/images/add/",
+            {
+                "title": "Lamp",
+                "file": SimpleUploadedFile("lamp.jpg", JPEG),
+                "collection": Collection.get_first_root_node().pk,
+                "description": "A lamp",
+            },
+        )
+    assert response.status_code == 302
+    return get_image_model().objects.get(title="Lamp")
+
+
 PNG = make_image("Photo", 64, 48, "png")
 GIF = make_image("Photo", 64, 48, "gif")
 EXE = b"MZ\x90\x00\x03" + b"\x00" * 60 + b"This program cannot be run in DOS mode." + b"\x00" * 200

@@ -5,7 +5,6 @@ from io import StringIO
 
 import pytest
 from django.core.files.base import ContentFile
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -17,7 +16,7 @@ from cms.media import transaction as media_transaction
 from cms.media.audit import audit_media
 from cms.media.renditions import ahead_of_time_specs
 from tests.factories import DocumentFactory, ImageFactory, ProductPageFactory, gallery_block
-from tests.media.corpus import JPEG, encode, image_cases, jpeg_with_exif
+from tests.media.corpus import JPEG, encode, image_cases, jpeg_with_exif, upload_lamp_through_admin
 from tests.storage import StoredMedia
 
 pytestmark = pytest.mark.django_db
@@ -53,18 +52,7 @@ def test_saving_an_image_makes_every_rendition_after_commit(
 def test_after_an_admin_upload_the_page_render_makes_no_rendition(
     admin_client, client, catalogue, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(
-            "/admin/images/add/",
-            {
-                "title": "Lamp",
-                "file": SimpleUploadedFile("lamp.jpg", JPEG),
-                "collection": Collection.get_first_root_node().pk,
-                "description": "A lamp",
-            },
-        )
-    assert response.status_code == 302
-    image = get_image_model().objects.get(title="Lamp")
+    image = upload_lamp_through_admin(admin_client, django_capture_on_commit_callbacks)
     page = ProductPageFactory(parent=catalogue, hero_image=image, body=[gallery_block([image])])
     Rendition = get_image_model().get_rendition_model()
     before = Rendition.objects.count()

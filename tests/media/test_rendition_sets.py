@@ -9,7 +9,6 @@ from unittest import mock
 
 import pytest
 from django.core.files.base import ContentFile
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError
 from PIL import Image as PILImage
 from PIL import ImageChops, ImageStat
@@ -22,7 +21,7 @@ from cms.media import rendition_sets
 from cms.media.audit import audit_media
 from cms.media.models import CustomImage
 from cms.media.renditions import ADMIN_THUMBNAIL, ahead_of_time_specs
-from tests.media.corpus import JPEG
+from tests.media.corpus import JPEG, upload_lamp_through_admin
 
 pytestmark = pytest.mark.django_db
 
@@ -195,18 +194,7 @@ def test_a_failed_store_leaves_no_file(no_upload_task):
 def test_after_an_upload_the_admin_library_makes_no_rendition(
     admin_client, django_capture_on_commit_callbacks, listing
 ):
-    with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(
-            "/admin/images/add/",
-            {
-                "title": "Lamp",
-                "file": SimpleUploadedFile("lamp.jpg", JPEG),
-                "collection": Collection.get_first_root_node().pk,
-                "description": "A lamp",
-            },
-        )
-    assert response.status_code == 302
-    image = get_image_model().objects.get(title="Lamp")
+    image = upload_lamp_through_admin(admin_client, django_capture_on_commit_callbacks)
     assert image.renditions.filter(filter_spec=ADMIN_THUMBNAIL).exists()
     before = Rendition.objects.count()
 
