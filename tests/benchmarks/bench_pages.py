@@ -139,22 +139,27 @@ def drop_renditions():
     caches["renditions"].clear()
 
 
-def measure(client, url, repeats, mode="warm"):
-    times, queries = [], set()
+def measure(client, urls, repeats, mode="warm"):
+    """Median time and query counts per URL. The URLs take turns, request by request, so a
+    machine that slows down or speeds up during the run (shared, noisy) shifts every page
+    alike and leaves their ratios alone."""
+    times = {url: [] for url in urls}
+    queries = {url: set() for url in urls}
     for _ in range(repeats):
-        if mode == "cold":
-            drop_renditions()
-        elif mode == "emptied":
-            caches["renditions"].clear()
-        connection.queries_log.clear()  # the log holds 9000 queries; counts need room
-        with CaptureQueriesContext(connection) as context:
-            start = time.perf_counter()
-            response = client.get(url)
-            elapsed = time.perf_counter() - start
-        assert response.status_code == 200, (url, response.status_code)
-        times.append(elapsed)
-        queries.add(len(context.captured_queries))
-    return median_ms(times), queries
+        for url in urls:
+            if mode == "cold":
+                drop_renditions()
+            elif mode == "emptied":
+                caches["renditions"].clear()
+            connection.queries_log.clear()  # the log holds 9000 queries; counts need room
+            with CaptureQueriesContext(connection) as context:
+                start = time.perf_counter()
+                response = client.get(url)
+                elapsed = time.perf_counter() - start
+            assert response.status_code == 200, (url, response.status_code)
+            times[url].append(elapsed)
+            queries[url].add(len(context.captured_queries))
+    return {url: (median_ms(times[url]), queries[url]) for url in urls}
 
 
 PAGES = (
@@ -179,11 +184,16 @@ def main():
     for url in urls.values():
         client.get(url)  # create renditions and fill Django's caches
 
-    baseline, _ = measure(client, "/robots.txt", args.repeats)
-    # Every warm run first: a cold run deletes the renditions of every page.
-    warm = {key: measure(client, urls[key], args.repeats) for key, _ in PAGES}
-    emptied = {key: measure(client, urls[key], args.repeats, "emptied") for key, _ in PAGES}
-    cold = {key: measure(client, urls[key], args.cold_repeats, "cold") for key, _ in PAGES}
+    # Every warm run first: a cold run deletes the renditions of every page. The baseline
+    # takes its turns with the warm pages.
+    pages = [urls[key] for key, _ in PAGES]
+    warm_by_url = measure(client, ["/robots.txt", *pages], args.repeats)
+    baseline = warm_by_url["/robots.txt"][0]
+    warm = {key: warm_by_url[urls[key]] for key, _ in PAGES}
+    emptied_by_url = measure(client, pages, args.repeats, "emptied")
+    emptied = {key: emptied_by_url[urls[key]] for key, _ in PAGES}
+    cold_by_url = measure(client, pages, args.cold_repeats, "cold")
+    cold = {key: cold_by_url[urls[key]] for key, _ in PAGES}
 
     def queries(counts):
         return ", ".join(map(str, sorted(counts)))
@@ -209,7 +219,8 @@ def main():
         f"Machine: {machine()}. SQLite, local media, Django test client, "
         f"{IMAGE_SIZE[0]}x{IMAGE_SIZE[1]} JPEG originals.",
         f"Median of {args.repeats} warm, {args.repeats} cache-emptied and {args.cold_repeats} "
-        "cold requests. Warm: renditions exist, caches filled by earlier requests. Cache "
+        "cold requests per page, the pages taking turns request by request. Warm: "
+        "renditions exist, caches filled by earlier requests. Cache "
         "emptied: renditions exist, the `renditions` cache (Wagtail's renditions and the "
         "rendered pictures) emptied before each request. Cold: no renditions, every request "
         "generates them. Baseline: `/robots.txt` through the same middleware, median "
