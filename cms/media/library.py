@@ -11,15 +11,36 @@ from django.core.files.base import ContentFile
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 
+from cms.media.validation import CheckedContentFile
+
 
 def content_hash(content: bytes) -> str:
     """SHA-1 of a file's bytes: the value Wagtail stores in `file_hash`."""
     return hashlib.sha1(content).hexdigest()  # noqa: S324 - a content key, as in Wagtail
 
 
-def add_image(content, filename, *, title, collection, description="", credit="", user=None):
+def file_for(content, filename, kind, checked):
+    """The file to save: marked as checked (not decoded again on save) when the caller has
+    already run the upload checks on these very bytes (an import's plan)."""
+    if checked:
+        return CheckedContentFile(content, name=filename, checked_as=kind)
+    return ContentFile(content, name=filename)
+
+
+def add_image(
+    content,
+    filename,
+    *,
+    title,
+    collection,
+    description="",
+    credit="",
+    user=None,
+    checked=False,
+):
     """Return `(image, created)`: the library image with this content, added if new.
-    Raises ValidationError when the file fails the upload checks."""
+    Raises ValidationError when the file fails the upload checks (skipped when `checked`:
+    the caller ran `validate_image` on these bytes)."""
     Image = get_image_model()
     existing = Image.objects.filter(file_hash=content_hash(content)).first()
     if existing:
@@ -30,15 +51,16 @@ def add_image(content, filename, *, title, collection, description="", credit=""
         credit=credit,
         collection=collection,
         uploaded_by_user=user,
-        file=ContentFile(content, name=filename),
+        file=file_for(content, filename, "image", checked),
     )
     image.save()
     return image, True
 
 
-def add_document(content, filename, *, title, collection, user=None):
+def add_document(content, filename, *, title, collection, user=None, checked=False):
     """Return `(document, created)`: the library document with this content, added if new.
-    Raises ValidationError when the file fails the upload checks."""
+    Raises ValidationError when the file fails the upload checks (skipped when `checked`:
+    the caller ran `validate_document` on these bytes)."""
     Document = get_document_model()
     existing = Document.objects.filter(file_hash=content_hash(content)).first()
     if existing:
@@ -47,7 +69,7 @@ def add_document(content, filename, *, title, collection, user=None):
         title=title,
         collection=collection,
         uploaded_by_user=user,
-        file=ContentFile(content, name=filename),
+        file=file_for(content, filename, "document", checked),
     )
     document.save()
     return document, True

@@ -8,6 +8,9 @@ file's library details; references carry a per-use alt or title only where it di
 the library's. Files are copied byte for byte from storage, one at a time. A reference to
 an image or document deleted from the library is left out with a warning naming the product
 and the reference (a block with nothing left goes too), so the bundle still imports.
+
+Blocks are written by their converter (block_converters.py): a block type with no converter
+stops the export (ExportFailed names the product and the block) before anything is written.
 """
 
 import json
@@ -20,10 +23,15 @@ from pathlib import Path
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 
+from products.catalogue.block_converters import UnknownBlockType, converter, given_alt
 from products.catalogue.manifest import FORMAT
 from products.catalogue.problems import Problems
 from products.catalogue.state import plain
 from products.models import ProductPage
+
+
+class ExportFailed(Exception):
+    """The site holds something the format cannot express; nothing was written."""
 
 
 @dataclass
@@ -101,16 +109,37 @@ class Library:
         )
 
 
-def image_ref(media, image, alt=None, decorative=False, caption=""):
+def image_ref(media, image, alt="", decorative=False, caption=""):
     """A reference: the bare path unless an alt or caption must be given."""
     ref = {"file": media.path("image", image)}
-    if decorative:
-        ref["alt"] = ""
-    elif alt and alt != image.description:
+    alt = given_alt(alt, decorative, image.description)
+    if alt is not None:
         ref["alt"] = alt
     if caption:
         ref["caption"] = caption
     return ref if len(ref) > 1 else ref["file"]
+
+
+class References:
+    """Stored uses of library items on one page, as the manifest's references (the `refs`
+    that block converters export with)."""
+
+    def __init__(self, media, library, page):
+        self.media, self.library, self.page = media, library, page
+
+    def image(self, use, where, caption=""):
+        image = present(self.library, "image", use["image"], self.page, where)
+        if image is None:
+            return None
+        return image_ref(self.media, image, use["alt_text"], use["decorative"], caption)
+
+    def document(self, link, where):
+        document = present(self.library, "document", link["document"], self.page, where)
+        if document is None:
+            return None
+        path = self.media.path("document", document)
+        title = link.get("title")
+        return {"file": path, "title": title} if title and title != document.title else path
 
 
 def export_product(page, media, library):
@@ -127,9 +156,10 @@ def export_product(page, media, library):
     hero = library.images.get(page.hero_image_id)
     if hero:
         product["hero_image"] = image_ref(media, hero, alt=page.hero_alt)
+    refs = References(media, library, page)
     body = []
     for index, block in enumerate(plain(page.body.get_prep_value())):
-        exported = export_block(block, media, library, page, f"body[{index}]")
+        exported = export_block(block, refs, page, f"body[{index}]")
         if exported is not None:
             body.append(exported)
     if body:
@@ -142,39 +172,14 @@ def export_product(page, media, library):
     return product
 
 
-def export_block(block, media, library, page, where):
-    """The block as the manifest writes it, or None when every item it used was deleted
-    (`page` and `where` place the warnings)."""
-    kind, value = block["type"], block["value"]
-    if kind == "image":
-        use = value["image"]
-        image = present(library, "image", use["image"], page, f"{where}.value.image")
-        if image is None:
-            return None
-        value = image_ref(
-            media, image, use["alt_text"], use["decorative"], value.get("caption", "")
-        )
-    elif kind == "gallery":
-        value = [
-            image_ref(media, image, use["alt_text"], use["decorative"])
-            for n, use in enumerate(value)
-            if (image := present(library, "image", use["image"], page, f"{where}.value[{n}]"))
-        ]
-    elif kind == "documents":
-        refs = []
-        for n, link in enumerate(value):
-            document = present(library, "document", link["document"], page, f"{where}.value[{n}]")
-            if document is None:
-                continue
-            path = media.path("document", document)
-            title = link.get("title")
-            refs.append(
-                {"file": path, "title": title} if title and title != document.title else path
-            )
-        value = refs
-    if kind in ("gallery", "documents") and not value:
-        return None  # the format needs at least one item
-    return {"type": kind, "value": value}
+def export_block(block, refs, page, where):
+    """The block as the manifest writes it, or None when every item it used was deleted."""
+    try:
+        block_converter = converter(block["type"])
+    except UnknownBlockType as error:
+        raise ExportFailed(f"product {page.sku}, {where}.type: {error}") from error
+    value = block_converter.to_manifest(block["value"], refs, where)
+    return None if value is None else {"type": block["type"], "value": value}
 
 
 def present(library, kind, item_id, page, where):

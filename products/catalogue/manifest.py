@@ -2,8 +2,9 @@
 
 Both formats give the same `Manifest`; each field, reference and block remembers its place
 (`products[3].body[1].value[0].file`, `catalogue.csv row 5, column gallery`) for errors.
-Rules that need the whole manifest or the site (unique SKUs, related SKUs, alt text, media
-content) are checked by `importer.py`.
+Block values are parsed by their converter (block_converters.py). Rules that need the whole
+manifest or the site (unique SKUs, related SKUs, alt text, media content) are checked by
+`planner.py`.
 """
 
 import csv
@@ -17,7 +18,16 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug, validate_unicode_slug
 
-from products.catalogue.bundle import path_problem
+from products.catalogue.block_converters import UnknownBlockType, converter
+from products.catalogue.fields import (
+    MediaRef,
+    check_path,
+    clipped,
+    json_image_ref,
+    shown,
+    text,
+    unknown_keys,
+)
 
 FORMAT = "catalogue/1"
 SKU = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -36,7 +46,6 @@ PRODUCT_KEYS = {
     "related",
     "live",
 }
-BLOCK_TYPES = ("heading", "paragraph", "image", "gallery", "documents", "specs")
 CSV_COLUMNS = {
     "sku",
     "title",
@@ -51,16 +60,6 @@ CSV_COLUMNS = {
     "documents",
     "live",
 }
-
-
-@dataclass
-class MediaRef:
-    kind: str  # "image" or "document"
-    path: str
-    where: str  # the place of the reference's file, for errors
-    alt: str | None = None  # images: None when not given, "" for decorative
-    title: str | None = None  # documents: a per-use title
-    caption: str = ""  # image blocks
 
 
 @dataclass
@@ -94,10 +93,7 @@ class ProductSpec:
         if self.hero:
             yield self.hero
         for block in self.body:
-            if isinstance(block.value, MediaRef):
-                yield block.value
-            elif isinstance(block.value, list):
-                yield from (item for item in block.value if isinstance(item, MediaRef))
+            yield from converter(block.type).references(block.value)
 
 
 @dataclass
@@ -106,43 +102,6 @@ class Manifest:
     products: list
     media: dict = field(default_factory=dict)  # path -> {"title", "alt", "credit"}
     media_places: dict = field(default_factory=dict)  # path -> place, for errors
-
-
-JSON_TYPES = {dict: "an object", list: "a list", bool: "true or false", type(None): "null"}
-
-
-def shown(value, limit=80):
-    """A manifest value as an error message quotes it: a string clipped and escaped (repr),
-    anything else by its JSON type, so a huge or deeply nested value never fills a report."""
-    if isinstance(value, str):
-        return repr(value if len(value) <= limit else value[:limit] + "…")
-    return JSON_TYPES.get(type(value), "a number")
-
-
-def clipped(key, limit=80):
-    """An object key as a place or message names it: at most `limit` characters."""
-    return key if len(key) <= limit else key[:limit] + "…"
-
-
-def text(value, where, problems, *, low=0, high=255, name="value", trim=False):
-    """A string of `low`..`high` code points (after trimming, if asked), or None."""
-    if not isinstance(value, str):
-        problems.add(where, f"the {name} must be a string")
-        return None
-    if trim:
-        value = value.strip()
-    if len(value) < low or (high is not None and len(value) > high):
-        size = f"{low}–{high}" if high is not None else f"at least {low}"
-        problems.add(where, f"the {name} must be {size} characters long, not {len(value)}")
-        return None
-    return value
-
-
-def unknown_keys(data, allowed, where, problems):
-    for key in data:
-        if key not in allowed:
-            name = clipped(key)
-            problems.add(f"{where}.{name}" if where else name, f"unknown field “{name}”")
 
 
 def slug_problem(slug):
@@ -156,14 +115,6 @@ def slug_problem(slug):
     except ValidationError:
         return f"“{slug}” is not a valid slug (letters, digits, hyphens and underscores)"
     return None
-
-
-def check_path(path, where, problems):
-    problem = path_problem(path)
-    if problem:
-        problems.add(where, problem)
-        return False
-    return True
 
 
 def too_many_products(count, where, problems):
@@ -345,51 +296,6 @@ def check_related(value, where, problems):
     return [check_sku(sku, f"{where}[{index}]", problems) for index, sku in enumerate(value)]
 
 
-def json_image_ref(raw, where, problems, *, caption=False):
-    if isinstance(raw, str):
-        return MediaRef("image", raw, where) if check_path(raw, where, problems) else None
-    if not isinstance(raw, dict):
-        problems.add(where, "an image reference is a path or an object with “file”")
-        return None
-    unknown_keys(raw, {"file", "alt", "caption"} if caption else {"file", "alt"}, where, problems)
-    if "file" not in raw:
-        problems.add(f"{where}.file", "required: the image's path in the bundle")
-        return None
-    if not check_path(raw["file"], f"{where}.file", problems):
-        return None
-    ref = MediaRef("image", raw["file"], f"{where}.file")
-    if "alt" in raw:
-        ref.alt = text(raw["alt"], f"{where}.alt", problems, name="alt text")
-    if "caption" in raw:
-        ref.caption = text(raw["caption"], f"{where}.caption", problems, name="caption") or ""
-    return ref
-
-
-def json_document_ref(raw, where, problems):
-    if isinstance(raw, str):
-        return MediaRef("document", raw, where) if check_path(raw, where, problems) else None
-    if not isinstance(raw, dict):
-        problems.add(where, "a document reference is a path or an object with “file”")
-        return None
-    unknown_keys(raw, {"file", "title"}, where, problems)
-    if "file" not in raw:
-        problems.add(f"{where}.file", "required: the document's path in the bundle")
-        return None
-    if not check_path(raw["file"], f"{where}.file", problems):
-        return None
-    ref = MediaRef("document", raw["file"], f"{where}.file")
-    if "title" in raw:
-        ref.title = text(raw["title"], f"{where}.title", problems, low=1, name="title")
-    return ref
-
-
-def json_list(raw, where, problems, low, high, what):
-    if not isinstance(raw, list) or not low <= len(raw) <= high:
-        problems.add(where, f"a list of {low}–{high} {what}")
-        return []
-    return raw
-
-
 def json_body(raw, where, problems):
     if not isinstance(raw, list):
         problems.add(where, "the body is a list of blocks")
@@ -402,44 +308,16 @@ def json_body(raw, where, problems):
             continue
         unknown_keys(item, {"type", "value"}, place, problems)
         kind, value, at = item.get("type"), item.get("value"), f"{place}.value"
-        if kind not in BLOCK_TYPES:
-            problems.add(
-                f"{place}.type",
-                f"unknown block type {shown(kind)} (known: {', '.join(BLOCK_TYPES)})",
-            )
+        try:
+            block = converter(kind)
+        except UnknownBlockType as error:
+            problems.add(f"{place}.type", str(error))
             continue
         if "value" not in item:
             problems.add(at, "required: the block's value")
             continue
-        if kind == "heading":
-            value = text(value, at, problems, low=1, name="heading")
-        elif kind == "paragraph":
-            value = text(value, at, problems, high=None, name="paragraph")
-        elif kind == "image":
-            value = json_image_ref(value, at, problems, caption=True)
-        elif kind == "gallery":
-            items = json_list(value, at, problems, 1, 50, "image references")
-            value = [json_image_ref(v, f"{at}[{i}]", problems) for i, v in enumerate(items)]
-        elif kind == "documents":
-            items = json_list(value, at, problems, 1, 50, "document references")
-            value = [json_document_ref(v, f"{at}[{i}]", problems) for i, v in enumerate(items)]
-        elif kind == "specs":
-            value = [
-                spec_row(v, f"{at}[{i}]", problems)
-                for i, v in enumerate(json_list(value, at, problems, 1, 100, "rows"))
-            ]
-        blocks.append(Block(kind, value, at))
+        blocks.append(Block(kind, block.parse(value, at, problems), at))
     return blocks
-
-
-def spec_row(raw, where, problems):
-    if not isinstance(raw, dict):
-        problems.add(where, "a spec row is an object with “name” and “value”")
-        return None
-    unknown_keys(raw, {"name", "value"}, where, problems)
-    name = text(raw.get("name"), f"{where}.name", problems, low=1, name="name")
-    value = text(raw.get("value"), f"{where}.value", problems, low=1, name="value")
-    return (name, value) if name is not None and value is not None else None
 
 
 # CSV

@@ -12,7 +12,7 @@ from wagtail.models import Revision
 
 from cms.demo.generate import make_image
 from cms.media.renditions import ahead_of_time_specs
-from products.catalogue import importer
+from products.catalogue import writer
 from products.catalogue.importer import import_bundle
 from products.models import ProductCategory, ProductIndexPage, ProductPage
 from tests.factories import ImageFactory, ProductIndexPageFactory
@@ -330,16 +330,16 @@ def test_failure_midway_leaves_nothing(tmp_path, monkeypatch):
     folder = write_bundle(tmp_path / "b", {"format": "catalogue/1", "products": products}, files)
     before = site_state()
 
-    original = importer.Import.publish
+    original = writer.publish
     calls = []
 
-    def failing_publish(self, page, spec, pages):
-        calls.append(spec.sku)
+    def failing_publish(page, product, pages, user):
+        calls.append(product.sku)
         if len(calls) == 57:
             raise DatabaseError("disk I/O error")
-        return original(self, page, spec, pages)
+        return original(page, product, pages, user)
 
-    monkeypatch.setattr(importer.Import, "publish", failing_publish)
+    monkeypatch.setattr(writer, "publish", failing_publish)
     report = import_bundle(folder)
     assert not report.ok and len(calls) == 57
     assert report.errors[0].where == "import" and "disk I/O error" in report.errors[0].message

@@ -1,6 +1,6 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from products.catalogue.exporter import export_bundle
+from products.catalogue.exporter import ExportFailed, export_bundle
 
 
 class Command(BaseCommand):
@@ -10,7 +10,10 @@ class Command(BaseCommand):
         parser.add_argument("out", help="folder to create, or a path ending in .zip")
 
     def handle(self, *args, out, **options):
-        report = export_bundle(out)
+        try:
+            report = export_bundle(out)
+        except ExportFailed as error:
+            raise CommandError(f"nothing was exported: {error}") from error
         for warning in report.warnings:
             self.stderr.write(f"warning: {warning}")
         self.stdout.write(
