@@ -336,3 +336,18 @@ def test_media_audit_command_lists_the_jobs_folder(bundle_zip):
     out = StringIO()
     call_command("media_audit", stdout=out)
     assert "import-jobs/lost.zip" in out.getvalue()
+
+
+def test_polling_a_job_costs_three_queries(
+    client,
+    bundle_zip,
+    token,
+    queued,
+    django_capture_on_commit_callbacks,
+    django_assert_num_queries,
+):
+    job = start_queued(client, bundle_zip, token, django_capture_on_commit_callbacks)
+    run_import_job.call(job.pk)
+    # The token and its user, the job and its user, the renditions of its images.
+    with django_assert_num_queries(3):
+        assert status(client, job, token).json()["state"] == "succeeded"
