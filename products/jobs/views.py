@@ -72,7 +72,8 @@ def start_import(request):
     job.save()
     transaction.on_commit(lambda: run_import_job.enqueue(job.pk))
     job.refresh_from_db()  # the immediate backend has run it already
-    return JsonResponse(job_json(job), status=202, headers={"Location": job_json(job)["url"]})
+    shown = job_json(job)
+    return JsonResponse(shown, status=202, headers={"Location": shown["url"]})
 
 
 def visible_job(request, job_id):
