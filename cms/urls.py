@@ -12,12 +12,24 @@ from wagtail.documents import urls as wagtaildocs_urls
 from cms.api import api_router
 from products import views as product_views
 from products import views_api as product_api
+from products.jobs import views as import_jobs
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("search/", product_views.search, name="search"),
     path("api/catalogue/import/", product_api.import_catalogue, name="catalogue_import"),
+    path("api/catalogue/imports/", import_jobs.start_import, name="catalogue_imports"),
+    path(
+        "api/catalogue/imports/<int:job_id>/",
+        import_jobs.job_status,
+        name="catalogue_import_job",
+    ),
+    path(
+        "api/catalogue/imports/<int:job_id>/cancel",
+        import_jobs.cancel_job,
+        name="catalogue_import_job_cancel",
+    ),
     path("api/v2/", api_router.urls),
     path("sitemap.xml", sitemap, name="sitemap"),
     path(

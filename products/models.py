@@ -402,3 +402,7 @@ class ProductRelatedProduct(Orderable):
     def clean(self):
         if self.product_id and self.product_id == self.page_id:
             raise ValidationError({"product": "A product cannot be related to itself."})
+
+
+# Imports run as background jobs (products/jobs/); the model lives with the rest of that code.
+from products.jobs.models import ImportJob  # noqa: E402, F401

@@ -1,5 +1,10 @@
 """`POST /api/catalogue/import/`: a bundle zip in, the JSON import report out.
 
+The synchronous wrapper, for small bundles: the import runs inside the request, so a large
+bundle outlives the proxy's timeout. Large bundles go to the job endpoints
+(`POST /api/catalogue/imports/`, products/jobs/views.py), which answer at once and import in
+the background; both share the checks below and give the same report.
+
 Authentication: `Authorization: Bearer <token>`, a Wagtail API token (`manage.py api_tokens
 create --user NAME --name LABEL`). The token's user must be allowed to add and publish
 product pages under the catalogue, and to add images and documents; the importer then checks
@@ -11,9 +16,11 @@ Every answer is JSON: the import report (200 or 400), or `{"error": MESSAGE, "er
 failure is a JSON 500, logged once with its traceback.
 """
 
+import functools
 import re
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -75,44 +82,99 @@ def content_length(request):
         return 0
 
 
+def json_errors(view):
+    """Every failure of an import endpoint as JSON: known causes are 4xx with their place,
+    the rest a logged 500."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except RequestDataTooBig as exc:
+            return error(413, f"the request is too large: {exc}", where="bundle")
+        except (
+            BadRequest,
+            SuspiciousOperation,
+            MultiPartParserError,
+            UnreadablePostError,
+        ) as exc:
+            return error(400, f"the request cannot be read: {exc}")
+        except Exception as exc:  # noqa: BLE001 - answered as JSON, logged with its traceback
+            response = error(
+                500,
+                "an internal error stopped the import; it has been logged for the site's "
+                "administrators",
+                where="import",
+            )
+            log_response(
+                "Internal Server Error: %s",
+                request.path,
+                response=response,
+                request=request,
+                exception=exc,
+            )
+            return response
+
+    return wrapped
+
+
 @csrf_exempt
+@json_errors
 def import_catalogue(request):
-    """Every failure is JSON: known causes are 4xx with their place, the rest a logged 500."""
-    try:
-        return handle_import(request)
-    except RequestDataTooBig as exc:
-        return error(413, f"the request is too large: {exc}", where="bundle")
-    except (BadRequest, SuspiciousOperation, MultiPartParserError, UnreadablePostError) as exc:
-        return error(400, f"the request cannot be read: {exc}")
-    except Exception as exc:  # noqa: BLE001 - answered as JSON, logged with its traceback
-        response = error(
-            500,
-            "an internal error stopped the import; it has been logged for the site's "
-            "administrators",
-            where="import",
-        )
-        log_response(
-            "Internal Server Error: %s",
-            request.path,
-            response=response,
-            request=request,
-            exception=exc,
-        )
-        return response
-
-
-def handle_import(request):
+    """The synchronous import: the report, 200 or 400, once the import has ended."""
     if request.method != "POST":
         return error(405, "send the bundle with POST", Allow="POST")
-    limit = settings.CATALOGUE_IMPORT_MAX_UPLOAD_SIZE
+    upload = checked_upload(request)
+    if isinstance(upload, JsonResponse):
+        return upload
+    # The copy keeps the uploaded file's name, so that errors about the whole bundle name the
+    # user's file; a private folder of its own keeps names from clashing between requests.
+    folder = tempfile.mkdtemp(prefix="catalogue-import-")
+    try:
+        copy = Path(folder) / bundle_file_name(upload.file.name)
+        with copy.open("wb") as file:
+            for chunk in upload.file.chunks():
+                file.write(chunk)
+        # No renditions here: new images queue theirs for after the commit.
+        report = import_bundle(
+            copy, parent=upload.parent, dry_run=upload.dry_run, user=upload.user
+        )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return JsonResponse(report.as_json(), status=200 if report.ok else 400)
+
+
+def authenticated_user(request):
+    """The token's user, or the 401 refusal."""
     user = token_user(request)
     if user is None:
-        return error(
+        return None, error(
             401,
             "a valid API token is required (Authorization: Bearer <token>)",
             where="Authorization",
             **{"WWW-Authenticate": "Bearer"},
         )
+    return user, None
+
+
+@dataclass
+class Upload:
+    """A bundle upload that passed the checks made before anything is imported."""
+
+    user: object
+    parent: object  # the catalogue page, or None: the import creates one
+    target: object  # the page rights were checked on (the catalogue, or the site's root)
+    file: object  # the UploadedFile
+    dry_run: bool
+
+
+def checked_upload(request):
+    """The checks of both import endpoints, in order: token, `?parent=`, rights on it,
+    size, the `bundle` field. Returns an Upload, or the refusal (a JsonResponse)."""
+    limit = settings.CATALOGUE_IMPORT_MAX_UPLOAD_SIZE
+    user, refusal = authenticated_user(request)
+    if refusal:
+        return refusal
     # Rights are checked on the page the products will go under: resolve it first.
     try:
         parent = find_catalogue(request.GET.get("parent"))
@@ -140,19 +202,7 @@ def handle_import(request):
             413, f"the bundle is larger than the limit of {filesizeformat(limit)}", "bundle"
         )
     dry_run = request.GET.get("dry_run") in ("1", "true", "yes")
-    # The copy keeps the uploaded file's name, so that errors about the whole bundle name the
-    # user's file; a private folder of its own keeps names from clashing between requests.
-    folder = tempfile.mkdtemp(prefix="catalogue-import-")
-    try:
-        copy = Path(folder) / bundle_file_name(upload.name)
-        with copy.open("wb") as file:
-            for chunk in upload.chunks():
-                file.write(chunk)
-        # No renditions here: new images queue theirs for after the commit.
-        report = import_bundle(copy, parent=parent, dry_run=dry_run, user=user)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-    return JsonResponse(report.as_json(), status=200 if report.ok else 400)
+    return Upload(user, parent, target, upload, dry_run)
 
 
 def bundle_file_name(name):

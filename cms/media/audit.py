@@ -4,6 +4,12 @@ A file written inside a transaction that has not committed yet (an import, an up
 rendition being made) has no visible row: it looks orphaned. So `--delete` removes only files
 older than a grace period (MEDIA_AUDIT_GRACE_SECONDS), and checks the database once more just
 before deleting each one.
+
+Import jobs keep their uploaded bundle under `import-jobs/` until they end
+(products/jobs/models.py): a job that has not ended references it in its `bundle` field, so
+it is not an orphan; an ended job has emptied that field, so a bundle left behind (a failed
+delete) or one whose job row is gone is an orphan like any other, deleted after the grace
+period. A job whose worker died stays `running` and keeps its bundle.
 """
 
 import posixpath
@@ -21,7 +27,7 @@ from wagtail.images.models import get_rendition_storage
 
 from cms.media.models import STORAGE_ERRORS
 
-MEDIA_FOLDERS = ("original_images", "images", "documents")
+MEDIA_FOLDERS = ("original_images", "images", "documents", "import-jobs")
 
 
 @dataclass

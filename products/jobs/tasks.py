@@ -1,0 +1,160 @@
+"""run_import_job: the background half of an import job (products/jobs/views.py queues it).
+
+One job at a time per catalogue: a job starts only if no other (non-dry-run) job is running
+on the same catalogue. The check and the switch to `running` happen in one short
+transaction that first locks the catalogue page's row (the site root's for a job that
+creates the catalogue), so two workers cannot both find the catalogue free. A job that must
+wait stays `queued`, says why in `waiting_because`, and is queued again WAIT_SECONDS later
+(backends that can defer a task: the database backend's db_worker, the dummy backend); the
+immediate backend (development, tests) cannot defer, so the task waits in place.
+"""
+
+import contextvars
+import logging
+import shutil
+import tempfile
+import time
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.utils import timezone
+from django_tasks import task
+from wagtail.images import get_image_model
+from wagtail.models import Page, Site
+
+from products.catalogue.importer import ImportReport, import_bundle
+from products.jobs.models import ImportJob
+from products.jobs.plan import plan_summary
+from products.jobs.progress import ImportCancelled, ProgressRecorder
+
+logger = logging.getLogger(__name__)
+WAIT_SECONDS = 5
+COPY_CHUNK = 1024 * 1024
+
+
+@task()
+def run_import_job(job_id):
+    """Run the queued job `job_id`: wait for its catalogue, then plan and import."""
+    while True:
+        job, blocker = claim(job_id)
+        if job is not None:
+            break
+        if blocker is None:
+            return  # gone, cancelled, or already run by another worker
+        if run_import_job.get_backend().supports_defer:
+            later = timezone.now() + timedelta(seconds=WAIT_SECONDS)
+            run_import_job.using(run_after=later).enqueue(job_id)
+            return
+        time.sleep(WAIT_SECONDS)
+    run(job)
+
+
+def claim(job_id):
+    """Switch the job from queued to running if its catalogue is free. Returns (the job, None)
+    when it may run, (None, the running job it waits for), or (None, None) when it is not
+    queued any more."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.state != ImportJob.QUEUED:
+            return None, None
+        if not job.dry_run:  # a dry run writes nothing: it never waits, nor makes others wait
+            lock_page = job.parent_id or Site.objects.get(is_default_site=True).root_page_id
+            list(Page.objects.select_for_update().filter(pk=lock_page).values_list("pk"))
+            blocker = (
+                ImportJob.objects.filter(
+                    state=ImportJob.RUNNING, dry_run=False, parent_id=job.parent_id
+                )
+                .exclude(pk=job.pk)
+                .order_by("started_at")
+                .first()
+            )
+            if blocker is not None:
+                job.waiting_because = (
+                    f"waiting for import #{blocker.pk} on “{blocker.catalogue_title}”"
+                )
+                job.save(update_fields=["waiting_because"])
+                return None, blocker
+        job.state = ImportJob.RUNNING
+        job.started_at = timezone.now()
+        job.waiting_because = ""
+        job.save(update_fields=["state", "started_at", "waiting_because"])
+        return job, None
+
+
+def run(job):
+    """Plan, import, and record the end; the bundle is deleted whatever happens."""
+    recorder = ProgressRecorder(job)
+    folder = tempfile.mkdtemp(prefix="catalogue-job-")
+    try:
+        path = copy_bundle(job, Path(folder))
+        job.plan = plan_summary(path, job.parent, job.user)
+        job.products_total = job.plan["products"]["created"] + job.plan["products"]["updated"]
+        job.save(update_fields=["plan", "products_total"])
+        with images_created() as image_ids:
+            report = import_bundle(
+                path, parent=job.parent, dry_run=job.dry_run, user=job.user, progress=recorder
+            )
+    except ImportCancelled:
+        job.end(ImportJob.CANCELLED)
+        return
+    except Exception:
+        logger.exception("Import job #%s stopped by an internal error", job.pk)
+        job.end(ImportJob.FAILED, internal_error_report(job))
+        return
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        recorder.close()
+    # Today's importer turns an exception raised by `progress` into a report error: the flag
+    # says it was the cancel. A cancelled job has no report (nothing was imported).
+    if recorder.cancelled:
+        job.end(ImportJob.CANCELLED)
+        return
+    if report.ok and not job.dry_run:
+        job.image_ids = image_ids
+        job.products_done = job.products_total
+    job.end(ImportJob.SUCCEEDED if report.ok else ImportJob.FAILED, report.as_json())
+
+
+def copy_bundle(job, folder):
+    """The kept bundle, copied to a local file under the user's file name (reports about the
+    whole bundle name it, as the synchronous endpoint's do)."""
+    path = folder / job.bundle_name
+    with job.bundle.open("rb") as source, path.open("wb") as target:
+        shutil.copyfileobj(source, target, COPY_CHUNK)
+    job.bundle.close()
+    return path
+
+
+def internal_error_report(job):
+    report = ImportReport(ok=False, dry_run=job.dry_run)
+    report.errors.add(
+        "import",
+        "an internal error stopped the import; it has been logged for the site's administrators",
+    )
+    return report.as_json()
+
+
+_created = contextvars.ContextVar("import_job_images", default=None)
+
+
+@contextmanager
+def images_created():
+    """The ids of the images saved for the first time inside the block (this thread's)."""
+    ids = []
+    token = _created.set(ids)
+    try:
+        yield ids
+    finally:
+        _created.reset(token)
+
+
+def record_image(sender, instance, created, **kwargs):
+    ids = _created.get()
+    if created and ids is not None:
+        ids.append(instance.pk)
+
+
+post_save.connect(record_image, sender=get_image_model(), dispatch_uid="import_job_images")
