@@ -27,8 +27,13 @@ urlpatterns = [
     ),
     path(
         "api/catalogue/imports/<int:job_id>/cancel",
-        import_jobs.cancel_job,
+        import_jobs.cancel,
         name="catalogue_import_job_cancel",
+    ),
+    path(
+        "api/catalogue/imports/<int:job_id>/start",
+        import_jobs.start,
+        name="catalogue_import_job_start",
     ),
     path("api/v2/", api_router.urls),
     path("sitemap.xml", sitemap, name="sitemap"),

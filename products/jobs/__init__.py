@@ -2,8 +2,8 @@
 worker, followed over HTTP (docs/catalogue-import.md, "Jobs").
 
     models.py    ImportJob: state, progress, plan summary, report, the kept bundle
-    plan.py      plan_summary(): what a job will do, before it does it
+    services.py  create, start (after review) and cancel a job: shared by the API and admin
     progress.py  the import's progress callback: saves progress, notices a cancel
-    tasks.py     run_import_job: one job at a time per catalogue, then the import
-    views.py     POST /api/catalogue/imports/, GET .../<id>/, POST .../<id>/cancel
+    tasks.py     run_import_job: one job at a time per catalogue, plan, then apply the plan
+    views.py     POST /api/catalogue/imports/, GET .../<id>/, POST .../<id>/start and /cancel
 """

@@ -18,11 +18,13 @@ logger = logging.getLogger(__name__)
 class ImportJob(models.Model):
     """An import of one uploaded bundle.
 
-    planned -> queued -> running -> succeeded | failed | cancelled; a queued job can be
-    cancelled at once. The bundle is kept in the default (private) storage under
-    `import-jobs/` until the job ends, so that a worker on another node can read it; then it
-    is deleted and `bundle` emptied. A worker that dies mid-import leaves the job `running`
-    with its bundle (the import itself rolled back with the worker's transaction).
+    queued -> running -> succeeded | failed | cancelled. A job made for review goes queued ->
+    running (planning) -> planned, and waits there to be started (-> queued -> running ...) or
+    cancelled. A planned or queued job can be cancelled at once. The bundle is kept in the
+    default (private) storage under `import-jobs/` until the job ends, so that a worker on
+    another node can read it; then it is deleted and `bundle` emptied. A worker that dies
+    mid-import leaves the job `running` with its bundle (the import itself rolled back with
+    the worker's transaction).
     """
 
     PLANNED = "planned"
@@ -46,6 +48,8 @@ class ImportJob(models.Model):
 
     state = models.CharField(max_length=10, choices=STATES, default=QUEUED)
     dry_run = models.BooleanField(default=False)
+    # Stop at `planned` once the plan is made, until someone starts it (services.start_job).
+    review = models.BooleanField(default=False)
     # The catalogue page products go under; None: the import creates the site's catalogue.
     parent = models.ForeignKey(
         "wagtailcore.Page", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -60,7 +64,9 @@ class ImportJob(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     products_done = models.PositiveIntegerField(default=0)
     products_total = models.PositiveIntegerField(default=0)
-    plan = models.JSONField(null=True, blank=True)  # plan.py's summary
+    plan = models.JSONField(null=True, blank=True)  # the planner's plan.summary()
+    # The plan as it was when someone started a reviewed job: only that plan is applied.
+    reviewed_plan = models.JSONField(null=True, blank=True)
     # The import's `catalogue-report/1`, as text: a JSON column (jsonb) would reorder its keys.
     report = models.TextField(blank=True)
     waiting_because = models.CharField(max_length=500, blank=True)
@@ -81,6 +87,12 @@ class ImportJob(models.Model):
     def ended(self):
         return self.state in self.ENDED
 
+    @property
+    def writes(self):
+        """Whether this run of the job may write: not a dry run, nor the planning of a job
+        made for review. Only such runs wait for another import on the same catalogue."""
+        return not self.dry_run and not (self.review and self.reviewed_plan is None)
+
     def report_json(self):
         """The report as the import made it (keys in their order), or None before the end."""
         return json.loads(self.report) if self.report else None
@@ -95,6 +107,13 @@ class ImportJob(models.Model):
         self.delete_bundle()
         # Not `cancel_requested`: a cancel that came too late stays recorded.
         self.save(update_fields=[*self.RESULT_FIELDS, "bundle"])
+
+    def stop_for_review(self, because=""):
+        """The plan is made: wait, bundle kept, for someone to start or cancel the job."""
+        self.state = self.PLANNED
+        self.reviewed_plan = None
+        self.waiting_because = because
+        self.save(update_fields=["state", "reviewed_plan", "waiting_because"])
 
     def delete_bundle(self):
         """Delete the kept bundle and empty the field. A storage error is logged, not raised:

@@ -10,6 +10,7 @@ immediate backend (development, tests) cannot defer, so the task waits in place.
 """
 
 import contextvars
+import json
 import logging
 import shutil
 import tempfile
@@ -25,9 +26,12 @@ from django_tasks import task
 from wagtail.images import get_image_model
 from wagtail.models import Page, Site
 
-from products.catalogue.importer import ImportReport, import_bundle
+from products.catalogue.bundle import open_bundle
+from products.catalogue.planner import ImportPlan, make_plan
+from products.catalogue.problems import BundleInvalid
+from products.catalogue.report import ImportReport
+from products.catalogue.writer import apply_plan
 from products.jobs.models import ImportJob
-from products.jobs.plan import plan_summary
 from products.jobs.progress import ImportCancelled, ProgressRecorder
 
 logger = logging.getLogger(__name__)
@@ -60,13 +64,11 @@ def claim(job_id):
         job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
         if job is None or job.state != ImportJob.QUEUED:
             return None, None
-        if not job.dry_run:  # a dry run writes nothing: it never waits, nor makes others wait
+        if job.writes:  # a run that writes nothing never waits, nor makes others wait
             lock_page = job.parent_id or Site.objects.get(is_default_site=True).root_page_id
             list(Page.objects.select_for_update().filter(pk=lock_page).values_list("pk"))
             blocker = (
-                ImportJob.objects.filter(
-                    state=ImportJob.RUNNING, dry_run=False, parent_id=job.parent_id
-                )
+                ImportJob.objects.filter(state=ImportJob.RUNNING, parent_id=job.parent_id)
                 .exclude(pk=job.pk)
                 .order_by("started_at")
                 .first()
@@ -85,18 +87,37 @@ def claim(job_id):
 
 
 def run(job):
-    """Plan, import, and record the end; the bundle is deleted whatever happens."""
+    """Plan; then, as the job says, stop at the plan (a dry run, a job made for review) or
+    apply it. The bundle is deleted when the job ends, whatever happens."""
     recorder = ProgressRecorder(job)
     folder = tempfile.mkdtemp(prefix="catalogue-job-")
     try:
         path = copy_bundle(job, Path(folder))
-        job.plan = plan_summary(path, job.parent, job.user)
-        job.products_total = job.plan["products"]["created"] + job.plan["products"]["updated"]
-        job.save(update_fields=["plan", "products_total"])
-        with images_created() as image_ids:
-            report = import_bundle(
-                path, parent=job.parent, dry_run=job.dry_run, user=job.user, progress=recorder
+        with open_bundle_or_none(path) as (bundle, problems):
+            plan = (
+                make_plan(bundle, parent=job.parent, user=job.user)
+                if bundle
+                else ImportPlan.refused(problems, job.user)
             )
+            # As stored (a JSON column): compared below with the plan someone reviewed.
+            summary = json.loads(json.dumps(plan.summary()))
+            job.plan = summary
+            job.products_total = len(summary["actions"]) - summary["products"]["unchanged"]
+            job.save(update_fields=["plan", "products_total"])
+            if job.dry_run or not plan.ok:
+                job.end(ImportJob.FAILED if not plan.ok else ImportJob.SUCCEEDED, as_run(plan))
+                return
+            if not job.writes:
+                job.stop_for_review()
+                return
+            if summary != job.reviewed_plan and job.review:
+                job.stop_for_review(
+                    "the site changed since the plan was reviewed: read the new plan, then "
+                    "start it again"
+                )
+                return
+            with images_created() as image_ids:
+                report = apply_plan(plan, bundle, progress=recorder)
     except ImportCancelled:
         job.end(ImportJob.CANCELLED)
         return
@@ -107,15 +128,29 @@ def run(job):
     finally:
         shutil.rmtree(folder, ignore_errors=True)
         recorder.close()
-    # Today's importer turns an exception raised by `progress` into a report error: the flag
-    # says it was the cancel. A cancelled job has no report (nothing was imported).
-    if recorder.cancelled:
-        job.end(ImportJob.CANCELLED)
-        return
-    if report.ok and not job.dry_run:
+    if report.ok:
         job.image_ids = image_ids
         job.products_done = job.products_total
     job.end(ImportJob.SUCCEEDED if report.ok else ImportJob.FAILED, report.as_json())
+
+
+def as_run(plan):
+    """The report of a run that stops at its plan: a dry run's, as the importer gives it."""
+    return plan.report.copy(dry_run=True).as_json()
+
+
+@contextmanager
+def open_bundle_or_none(path):
+    """(the open bundle, None), closed afterwards; or (None, its problems) if unreadable."""
+    try:
+        bundle = open_bundle(path)
+    except BundleInvalid as error:
+        yield None, error.problems
+        return
+    try:
+        yield bundle, None
+    finally:
+        bundle.close()
 
 
 def copy_bundle(job, folder):

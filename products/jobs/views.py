@@ -1,24 +1,23 @@
 """The import job endpoints (token auth and checks as `POST /api/catalogue/import/`).
 
-    POST /api/catalogue/imports/               multipart `bundle`, ?dry_run=1, ?parent=
+    POST /api/catalogue/imports/               multipart `bundle`, ?dry_run=1, ?parent=,
+         ?review=1 (stop at `planned` with the plan, until started)
          -> 202, Location: the job's URL, the job as JSON (it runs in the background)
     GET  /api/catalogue/imports/<id>/          the job: state, progress, plan, report, ...
-    POST /api/catalogue/imports/<id>/cancel    a queued job ends at once (200); a running
-         one rolls back whole at its next progress check (202); an ended one: 409
+    POST /api/catalogue/imports/<id>/start     a planned job: queued to run (202); else 409
+    POST /api/catalogue/imports/<id>/cancel    a planned or queued job ends at once (200); a
+         running one rolls back whole at its next progress check (202); an ended one: 409
 
 A job is visible to the user who started it and to superusers; to anyone else it does not
 exist (404), so job ids reveal nothing.
 """
 
-import uuid
-
-from django.db import transaction
 from django.http import JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from products.jobs.models import ImportJob
-from products.jobs.tasks import run_import_job
+from products.jobs.services import JobStateConflict, cancel_job, create_job, start_job
 from products.views_api import (
     authenticated_user,
     bundle_file_name,
@@ -36,6 +35,7 @@ def job_json(job):
         "url": reverse("catalogue_import_job", args=[job.pk]),
         "state": job.state,
         "dry_run": job.dry_run,
+        "review": job.review,
         "catalogue": {"id": job.parent_id, "title": job.catalogue_title},
         "started_by": job.user.get_username() if job.user else None,
         "created_at": job.created_at,
@@ -59,18 +59,14 @@ def start_import(request):
     upload = checked_upload(request)
     if isinstance(upload, JsonResponse):
         return upload
-    job = ImportJob(
-        state=ImportJob.QUEUED,
-        dry_run=upload.dry_run,
-        parent=upload.parent,
-        catalogue_title=upload.parent.title if upload.parent else "a new catalogue",
+    job = create_job(
+        file=upload.file,
+        file_name=bundle_file_name(upload.file.name),
         user=upload.user,
-        bundle_name=bundle_file_name(upload.file.name),
+        parent=upload.parent,
+        dry_run=upload.dry_run,
+        review=request.GET.get("review") == "1",
     )
-    # A file already on disk (a large upload) is moved, not copied, on local storage.
-    job.bundle.save(f"{uuid.uuid4().hex}.zip", upload.file, save=False)
-    job.save()
-    transaction.on_commit(lambda: run_import_job.enqueue(job.pk))
     job.refresh_from_db()  # the immediate backend has run it already
     shown = job_json(job)
     return JsonResponse(shown, status=202, headers={"Location": shown["url"]})
@@ -98,20 +94,30 @@ def job_status(request, job_id):
 
 @csrf_exempt
 @json_errors
-def cancel_job(request, job_id):
+def cancel(request, job_id):
     if request.method != "POST":
         return error(405, "cancel a job with POST", Allow="POST")
     job, refusal = visible_job(request, job_id)
     if refusal:
         return refusal
-    with transaction.atomic():
-        # The worker claims a job under the same row lock: it runs, or it is cancelled.
-        job = ImportJob.objects.select_for_update().get(pk=job.pk)
-        if job.ended:
-            return error(409, f"import job #{job.pk} has already ended ({job.state})", "state")
-        job.cancel_requested = True
-        job.save(update_fields=["cancel_requested"])
-        if job.state == ImportJob.RUNNING:
-            return JsonResponse(job_json(job), status=202)
-        job.end(ImportJob.CANCELLED)
-    return JsonResponse(job_json(job))
+    try:
+        job = cancel_job(job)
+    except JobStateConflict as conflict:
+        return error(409, str(conflict), "state")
+    return JsonResponse(job_json(job), status=202 if job.state == ImportJob.RUNNING else 200)
+
+
+@csrf_exempt
+@json_errors
+def start(request, job_id):
+    if request.method != "POST":
+        return error(405, "start a planned job with POST", Allow="POST")
+    job, refusal = visible_job(request, job_id)
+    if refusal:
+        return refusal
+    try:
+        job = start_job(job)
+    except JobStateConflict as conflict:
+        return error(409, str(conflict), "state")
+    job.refresh_from_db()  # the immediate backend has run it already
+    return JsonResponse(job_json(job), status=202)

@@ -21,6 +21,7 @@ from cms.media.renditions import ahead_of_time_specs
 from products.jobs.models import ImportJob
 from products.jobs.tasks import run_import_job
 from products.models import ProductPage
+from tests.factories import ProductPageFactory
 from tests.products.catalogue_helpers import (
     MANIFEST,
     group_with_rights,
@@ -112,7 +113,7 @@ def test_202_with_location_then_the_report(
     assert shown["state"] == "succeeded" and shown["started_by"] == "integrator"
     assert shown["report"]["format"] == "catalogue-report/1"
     assert shown["report"]["products"]["created"] == 2
-    assert shown["plan"]["products"] == {"created": 2, "updated": 0, "unchanged": 0}
+    assert shown["plan"]["products"] == {"create": 2, "update": 0, "unchanged": 0, "unpublish": 0}
     assert shown["progress"] == {"products": {"done": 2, "total": 2}}
     # Three images created, each queued its renditions; the immediate backend made them.
     assert shown["renditions"] == {"queued": 3, "ready": 3}
@@ -351,3 +352,70 @@ def test_polling_a_job_costs_three_queries(
     # The token and its user, the job and its user, the renditions of its images.
     with django_assert_num_queries(3):
         assert status(client, job, token).json()["state"] == "succeeded"
+
+
+def start_job(client, job, token):
+    return client.post(f"{URL}{job.pk}/start", headers=auth(token))
+
+
+def test_a_job_made_for_review_stops_at_its_plan_then_runs_when_started(
+    client, bundle_zip, token, queued, django_capture_on_commit_callbacks
+):
+    before = site_state()
+    job = start_queued(client, bundle_zip, token, django_capture_on_commit_callbacks, "?review=1")
+    run_import_job.call(job.pk)
+    shown = status(client, job, token).json()
+    assert shown["state"] == "planned" and shown["report"] is None
+    assert [(a["sku"], a["action"]) for a in shown["plan"]["actions"]] == [
+        ("CH-1001", "create"),
+        ("CH-1002", "create"),
+    ]
+    assert len(job_bundles()) == 1  # kept for the start
+    assert site_state() == before | {"files": [f"import-jobs/{job_bundles()[0]}"]}
+
+    with django_capture_on_commit_callbacks(execute=False) as queued_tasks:
+        response = start_job(client, job, token)
+    assert response.status_code == 202 and response.json()["state"] == "queued"
+    assert len(queued_tasks) == 1
+    run_import_job.call(job.pk)
+    shown = status(client, job, token).json()
+    assert shown["state"] == "succeeded" and shown["report"]["products"]["created"] == 2
+    assert job_bundles() == []
+    # Started twice: the second is refused, the job has ended.
+    assert start_job(client, job, token).status_code == 409
+
+
+def test_a_reviewed_plan_the_site_moved_away_from_comes_back_for_review(
+    client, bundle_zip, token, importer_user, queued, django_capture_on_commit_callbacks, catalogue
+):
+    job = start_queued(
+        client,
+        bundle_zip,
+        token,
+        django_capture_on_commit_callbacks,
+        f"?review=1&parent={catalogue.pk}",
+    )
+    run_import_job.call(job.pk)
+    with django_capture_on_commit_callbacks(execute=False):
+        assert start_job(client, job, token).status_code == 202
+    # Meanwhile the integrator adds one of the bundle's products by hand.
+    ProductPageFactory(
+        parent=catalogue, title="Hand-made chair", sku="CH-1001", owner=importer_user
+    )
+    run_import_job.call(job.pk)
+    shown = status(client, job, token).json()
+    assert shown["state"] == "planned", shown["report"]
+    assert "changed since the plan was reviewed" in shown["waiting_because"]
+    assert ("CH-1001", "update") in [(a["sku"], a["action"]) for a in shown["plan"]["actions"]]
+    assert ProductPage.objects.filter(sku="CH-1002").count() == 0  # nothing applied
+
+
+def test_a_planned_job_can_be_cancelled_and_its_bundle_goes(
+    client, bundle_zip, token, queued, django_capture_on_commit_callbacks
+):
+    job = start_queued(client, bundle_zip, token, django_capture_on_commit_callbacks, "?review=1")
+    run_import_job.call(job.pk)
+    response = cancel(client, job, token)
+    assert response.status_code == 200 and response.json()["state"] == "cancelled"
+    assert job_bundles() == []
+    assert start_job(client, job, token).status_code == 409

@@ -1,0 +1,71 @@
+"""Starting, reviewing and cancelling import jobs: what the HTTP API and the admin view share.
+
+create_job(...)   keep the uploaded bundle, queue the job once the row is committed
+start_job(job)    a reviewed (`planned`) job: queue it to run
+cancel_job(job)   a queued or planned job ends at once; a running one rolls back whole at
+                  its next progress check
+"""
+
+import uuid
+
+from django.db import transaction
+
+from products.jobs.models import ImportJob
+from products.jobs.tasks import run_import_job
+
+
+class JobStateConflict(Exception):
+    """The job is not in a state the action applies to; the message says which it is in."""
+
+
+def create_job(*, file, file_name, user, parent, dry_run=False, review=False):
+    """A job for the uploaded `file` (kept in the default storage until the job ends).
+
+    With `review`, the job stops at `planned` once its plan is made, for someone to read it
+    and `start_job` it; else it runs straight through (a dry run ends with the plan's report).
+    """
+    job = ImportJob(
+        state=ImportJob.QUEUED,
+        dry_run=dry_run,
+        review=review and not dry_run,
+        parent=parent,
+        catalogue_title=parent.title if parent else "a new catalogue",
+        user=user,
+        bundle_name=file_name,
+    )
+    # A file already on disk (a large upload) is moved, not copied, on local storage.
+    job.bundle.save(f"{uuid.uuid4().hex}.zip", file, save=False)
+    job.save()
+    transaction.on_commit(lambda: run_import_job.enqueue(job.pk))
+    return job
+
+
+def start_job(job):
+    """Queue a `planned` job to run. The worker plans again and applies only a plan equal to
+    the one reviewed; if the site moved meanwhile, the job comes back `planned` with the new
+    plan and says so."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if job.state != ImportJob.PLANNED:
+            raise JobStateConflict(f"import job #{job.pk} is {job.state}, not planned")
+        job.state = ImportJob.QUEUED
+        job.reviewed_plan = job.plan
+        job.waiting_because = ""
+        job.save(update_fields=["state", "reviewed_plan", "waiting_because"])
+        transaction.on_commit(lambda: run_import_job.enqueue(job.pk))
+    return job
+
+
+def cancel_job(job):
+    """Cancel `job`: a planned or queued one ends now, a running one is flagged (its import
+    rolls back whole at the next product). Raises JobStateConflict for an ended job."""
+    with transaction.atomic():
+        # The worker claims a job under the same row lock: it runs, or it is cancelled.
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if job.ended:
+            raise JobStateConflict(f"import job #{job.pk} has already ended ({job.state})")
+        job.cancel_requested = True
+        job.save(update_fields=["cancel_requested"])
+        if job.state != ImportJob.RUNNING:
+            job.end(ImportJob.CANCELLED)
+    return job
