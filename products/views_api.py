@@ -9,7 +9,7 @@ Authentication: `Authorization: Bearer <token>`, a Wagtail API token (`manage.py
 create --user NAME --name LABEL`). The token's user must be allowed to add and publish
 product pages under the catalogue, and to add images and documents; the importer then checks
 every page the import would change, the collection new media go into and any category it
-would create (products/catalogue/importer.py).
+would create (products/catalogue/planner.py).
 
 Every answer is JSON: the import report (200 or 400), or `{"error": MESSAGE, "errors":
 [{"where": PLACE, "message": MESSAGE}]}` when the request itself is refused. An unexpected

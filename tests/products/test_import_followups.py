@@ -15,7 +15,7 @@ from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission
 
-from products.catalogue import importer
+from products.catalogue import planner
 from products.models import ProductCategory, ProductPage
 from tests.factories import ProductPageFactory
 from tests.products.catalogue_helpers import (
@@ -205,8 +205,9 @@ class TooMuchWork(Exception):
 
 def within_importer_lines(limit, call):
     """What `call` returns, stopped with TooMuchWork once more than `limit` lines of the
-    importer's own module (products/catalogue/importer.py) have run: a measure of the
-    import's work that, unlike a stopwatch, does not depend on the machine's load."""
+    planner's module (products/catalogue/planner.py, where the importer's rules are) have
+    run: a measure of the import's work that, unlike a stopwatch, does not depend on the
+    machine's load."""
     count = 0
 
     def line(frame, event, arg):
@@ -218,7 +219,7 @@ def within_importer_lines(limit, call):
         return line
 
     def call_event(frame, event, arg):
-        return line if frame.f_code.co_filename == importer.__file__ else None
+        return line if frame.f_code.co_filename == planner.__file__ else None
 
     previous = sys.gettrace()
     sys.settrace(call_event)

@@ -4,7 +4,6 @@ and progress output."""
 
 import json
 import re
-import sys
 from io import StringIO
 
 import pytest
@@ -14,7 +13,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cms.demo.generate import make_image
-from products.catalogue import planner
 from products.catalogue.bundle import FolderBundle, open_bundle
 from products.catalogue.importer import import_bundle, plan_bundle
 from products.catalogue.planner import make_plan
@@ -221,33 +219,6 @@ def test_each_media_file_is_read_at_most_twice(tmp_path, catalogue, monkeypatch)
     reads.clear()
     assert import_bundle(folder).ok
     assert reads == dict.fromkeys(FILES, 1)  # already in the library: hashed only
-
-
-def test_planning_many_products_sharing_a_title_takes_linear_work(tmp_path, catalogue):
-    """The slug suffix search of 2,000 “Chair”s stays linear (issue #11), now in the
-    planner's module."""
-    data = {
-        "format": "catalogue/1",
-        "products": [{"sku": f"C-{n}", "title": "Chair", "live": False} for n in range(2000)],
-    }
-    folder = write_bundle(tmp_path / "b", data, files={})
-    lines = 0
-
-    def trace_lines(frame, event, arg):
-        nonlocal lines
-        lines += event == "line"
-        return trace_lines
-
-    def calls(frame, event, arg):
-        return trace_lines if frame.f_code.co_filename == planner.__file__ else None
-
-    sys.settrace(calls)
-    try:
-        plan = plan_bundle(folder)
-    finally:
-        sys.settrace(None)
-    assert plan.summary()["products"]["create"] == 2000
-    assert lines < 200_000
 
 
 # The command
