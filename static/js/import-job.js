@@ -1,7 +1,7 @@
 // Admin "Catalogue import" job page: follow a queued or running job without reloading.
 // Polls the job's status.json every 2 s, updates the progress text and <progress>, and
 // reloads the page when the state changes (the server renders the plan or the report).
-// Without it the page still works: its "Refresh" link shows the latest progress.
+// Without it the page still works: it says to refresh, and links to itself to do so.
 (() => {
   const root = document.querySelector("[data-import-job][data-follow]");
   if (!root) return;
@@ -9,6 +9,8 @@
   const text = root.querySelector("[data-job-progress-text]");
   const bar = root.querySelector("[data-job-progress]");
   const shownState = root.dataset.state;
+  const hint = root.querySelector("[data-refresh-hint]");
+  if (hint) hint.hidden = true;
 
   function show(job) {
     const { done, total } = job.progress.products;
