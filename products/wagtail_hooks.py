@@ -1,3 +1,4 @@
+from django.contrib.auth.models import Permission
 from django.urls import include, path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
@@ -68,6 +69,13 @@ class CatalogueImportMenuItem(MenuItem):
 @hooks.register("register_admin_urls")
 def register_catalogue_import_urls():
     return [path("catalogue-import/", include(import_admin.admin_urls()))]
+
+
+@hooks.register("register_permissions")
+def register_catalogue_import_permission():
+    """Offered in Settings, Groups, so that other groups can be let into the view."""
+    app_label, codename = import_admin.IMPORT_PERMISSION.split(".")
+    return Permission.objects.filter(content_type__app_label=app_label, codename=codename)
 
 
 @hooks.register("register_admin_menu_item")

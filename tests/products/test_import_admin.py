@@ -5,7 +5,7 @@ import json
 import re
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.serializers.json import DjangoJSONEncoder
 
 from products.jobs.models import ImportJob
@@ -291,3 +291,20 @@ def test_the_api_keeps_the_same_visibility_rule(client, moe, admin_user, catalog
     mine, theirs = a_job(moe, catalogue), a_job(admin_user, catalogue)
     assert list(ImportJob.visible_to(moe)) == [mine]
     assert set(ImportJob.visible_to(admin_user)) == {mine, theirs}
+
+
+def test_the_permission_is_offered_in_the_group_editor(admin_client, django_user_model):
+    """Settings, Groups: Moderators have it ticked, and another group can be given it."""
+    permission = Permission.objects.get(
+        content_type__app_label="products", codename="add_importjob"
+    )
+    moderators = Group.objects.get(name="Moderators")
+    html = admin_client.get(f"/admin/groups/edit/{moderators.pk}/").content.decode()
+    box = re.search(rf'<input[^>]*name="permissions"[^>]*value="{permission.pk}"[^>]*>', html)
+    assert box and "checked" in box.group(0)
+
+    editors = Group.objects.get(name="Editors")
+    editors.permissions.add(permission)
+    user = member(django_user_model, "Editors", "edith")
+    admin_client.force_login(user)
+    assert admin_client.get(URL).status_code == 200
