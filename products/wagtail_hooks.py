@@ -1,5 +1,7 @@
-from django.urls import reverse
+from django.contrib.auth.models import Permission
+from django.urls import include, path, reverse
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
@@ -7,6 +9,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from cms.spreadsheet_export import neutralise_csv_exports
+from products.jobs import admin_views as import_admin
 from products.models import ProductCategory, ProductPage
 
 # Admin-wide: every CSV export the admin offers (reports, site history) neutralises formulas.
@@ -54,3 +57,33 @@ class CatalogueSummaryPanel(Component):
 @hooks.register("construct_homepage_panels")
 def add_catalogue_summary(request, panels):
     panels.append(CatalogueSummaryPanel())
+
+
+class CatalogueImportMenuItem(MenuItem):
+    """Shown only to those the view lets in (Moderators, superusers)."""
+
+    def is_shown(self, request):
+        return import_admin.may_use_catalogue_import(request.user)
+
+
+@hooks.register("register_admin_urls")
+def register_catalogue_import_urls():
+    return [path("catalogue-import/", include(import_admin.admin_urls()))]
+
+
+@hooks.register("register_permissions")
+def register_catalogue_import_permission():
+    """Offered in Settings, Groups, so that other groups can be let into the view."""
+    app_label, codename = import_admin.IMPORT_PERMISSION.split(".")
+    return Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+
+
+@hooks.register("register_admin_menu_item")
+def register_catalogue_import_menu_item():
+    return CatalogueImportMenuItem(
+        "Catalogue import",
+        reverse("catalogue_import_admin:index"),
+        name="catalogue-import",
+        icon_name="upload",
+        order=220,
+    )

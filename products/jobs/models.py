@@ -83,6 +83,13 @@ class ImportJob(models.Model):
     def __str__(self):
         return f"import #{self.pk} on “{self.catalogue_title}” ({self.state})"
 
+    @classmethod
+    def visible_to(cls, user):
+        """The jobs `user` may see: their own, or every job for a superuser. One rule for the
+        API and the admin view."""
+        jobs = cls.objects.all()
+        return jobs if user.is_superuser else jobs.filter(user_id=user.pk)
+
     @property
     def ended(self):
         return self.state in self.ENDED

@@ -77,8 +77,8 @@ def visible_job(request, job_id):
     user, refusal = authenticated_user(request)
     if refusal:
         return None, refusal
-    job = ImportJob.objects.select_related("user").filter(pk=job_id).first()
-    if job is None or not (user.is_superuser or job.user_id == user.pk):
+    job = ImportJob.visible_to(user).select_related("user").filter(pk=job_id).first()
+    if job is None:
         return None, error(404, f"no import job #{job_id}", where="url")
     return job, None
 
