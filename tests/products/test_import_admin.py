@@ -129,7 +129,7 @@ def test_upload_shows_the_plan_then_start_imports_and_the_report_downloads(
     assert "succeeded" in html and "Download report" in html
     assert "Start import" not in html and ">Cancel<" not in html
     # The dummy backend made no renditions: the three new images' are queued, none ready.
-    assert "Renditions: queued for 3 new images, all made for 0." in html
+    assert "Renditions: queued for 3 new images; 0 of them have every rendition made." in html
     download = moderator.get(f"{URL}{job.pk}/report.json")
     assert download["Content-Type"] == "application/json"
     assert download["Content-Disposition"] == f'attachment; filename="import-{job.pk}-report.json"'
