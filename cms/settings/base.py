@@ -346,6 +346,8 @@ CATALOGUE_CURRENCY = "EUR"
 
 # The largest bundle POST /api/catalogue/import/ accepts.
 CATALOGUE_IMPORT_MAX_UPLOAD_SIZE = 512 * 1024 * 1024
+# Import jobs one user may have that have not ended (each keeps its bundle until it ends).
+CATALOGUE_IMPORT_MAX_OPEN_JOBS = 3
 # Bundle limits, checked from a zip's directory before anything is inflated and again while
 # reading: the manifest's size, the number of entries, everything unpacked together.
 CATALOGUE_MANIFEST_MAX_SIZE = 20 * 1024 * 1024

@@ -19,6 +19,7 @@ run is a plan, and so is what an admin or an API client reviews before applying 
 """
 
 import contextlib
+import hashlib
 import posixpath
 import re
 from dataclasses import dataclass
@@ -146,6 +147,18 @@ class ImportPlan:
     @property
     def ok(self):
         return not self.report.errors
+
+    def fingerprint(self):
+        """A digest of everything the plan will do and everything it read from the site (the
+        snapshot): two plans of one bundle with the same fingerprint were made from the same
+        site. A reviewed job applies its new plan only if this has not changed."""
+        snapshot = self.snapshot
+        read = snapshot and (
+            snapshot.parent_id,
+            sorted(snapshot.pages.items()),
+            sorted(snapshot.library.items()),
+        )
+        return hashlib.sha256(repr((self.products, self.media, read)).encode()).hexdigest()
 
     def summary(self):
         """The plan as JSON-able data: counts, one action per product, problems."""

@@ -28,7 +28,13 @@ from wagtail.admin.paginator import WagtailPaginator
 from wagtail.models import Site
 
 from products.jobs.models import ImportJob
-from products.jobs.services import JobStateConflict, cancel_job, create_job, start_job
+from products.jobs.services import (
+    JobStateConflict,
+    TooManyJobs,
+    cancel_job,
+    create_job,
+    start_job,
+)
 from products.jobs.views import job_json
 from products.models import ProductIndexPage
 from products.views_api import bundle_file_name, may_import
@@ -113,16 +119,20 @@ def index(request):
     )
     if posted and form.is_valid():
         upload, parent = form.cleaned_data["bundle"], form.cleaned_data["catalogue"]
-        job = create_job(
-            file=upload,
-            file_name=bundle_file_name(upload.name),
-            user=request.user,
-            parent=parent,
-            dry_run=form.cleaned_data["dry_run"],
-            review=True,
-        )
-        messages.success(request, f"Import #{job.pk} of {job.bundle_name} is being planned.")
-        return redirect("catalogue_import_admin:job", job.pk)
+        try:
+            job = create_job(
+                file=upload,
+                file_name=bundle_file_name(upload.name),
+                user=request.user,
+                parent=parent,
+                dry_run=form.cleaned_data["dry_run"],
+                review=True,
+            )
+        except TooManyJobs as refusal:
+            form.add_error("bundle", str(refusal))
+        else:
+            messages.success(request, f"Import #{job.pk} of {job.bundle_name} is being planned.")
+            return redirect("catalogue_import_admin:job", job.pk)
     paginator = WagtailPaginator(
         ImportJob.visible_to(request.user).select_related("user"), JOBS_PER_PAGE
     )
@@ -199,9 +209,14 @@ def cancel(request, job_id):
 
 @import_role_required
 def status(request, job_id):
-    """The job as `GET /api/catalogue/imports/<id>/` shows it, for the signed-in user."""
+    """What the job page polls: the job's state and progress, not its plan or report (a
+    10,000-product plan is over a megabyte: the page renders those when the state changes)."""
     job = visible_job_or_404(request, job_id)
-    return JsonResponse(job_json(job))
+    shown = job_json(job)
+    return JsonResponse(
+        {key: shown[key] for key in ("id", "url", "state", "progress", "waiting_because")}
+        | {"planned": job.plan is not None, "cancel_requested": job.cancel_requested}
+    )
 
 
 @import_role_required

@@ -54,7 +54,8 @@ class ImportJob(models.Model):
     parent = models.ForeignKey(
         "wagtailcore.Page", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # Named in messages even after the page is gone ("waiting for import #3 on “Products”").
+    # Named in messages even after the page is gone ("waiting for another import on “Products”
+    # to end").
     catalogue_title = models.CharField(max_length=255)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

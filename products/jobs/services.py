@@ -8,6 +8,7 @@ cancel_job(job)   a queued or planned job ends at once; a running one rolls back
 
 import uuid
 
+from django.conf import settings
 from django.db import transaction
 
 from products.jobs.models import ImportJob
@@ -18,12 +19,30 @@ class JobStateConflict(Exception):
     """The job is not in a state the action applies to; the message says which it is in."""
 
 
+class TooManyJobs(Exception):
+    """The user has CATALOGUE_IMPORT_MAX_OPEN_JOBS jobs that have not ended (each keeps its
+    bundle, up to CATALOGUE_IMPORT_MAX_UPLOAD_SIZE, and a worker's time)."""
+
+
+def check_open_jobs(user):
+    """Raise TooManyJobs if `user` may not start another job now."""
+    limit = settings.CATALOGUE_IMPORT_MAX_OPEN_JOBS
+    open_jobs = ImportJob.objects.filter(user=user).exclude(state__in=ImportJob.ENDED).count()
+    if open_jobs >= limit:
+        raise TooManyJobs(
+            f"you have {open_jobs} imports that have not ended (at most {limit}): wait for "
+            "them, or start or cancel those waiting for review"
+        )
+
+
 def create_job(*, file, file_name, user, parent, dry_run=False, review=False):
     """A job for the uploaded `file` (kept in the default storage until the job ends).
 
     With `review`, the job stops at `planned` once its plan is made, for someone to read it
     and `start_job` it; else it runs straight through (a dry run ends with the plan's report).
+    Raises TooManyJobs (check_open_jobs) before keeping anything.
     """
+    check_open_jobs(user)
     job = ImportJob(
         state=ImportJob.QUEUED,
         dry_run=dry_run,

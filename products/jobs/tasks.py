@@ -1,7 +1,8 @@
 """run_import_job: the background half of an import job (products/jobs/views.py queues it).
 
-One job at a time per catalogue: a job starts only if no other (non-dry-run) job is running
-on the same catalogue. The check and the switch to `running` happen in one short
+One writing job at a time per catalogue: a job that writes starts only if no other job that
+writes (not a dry run, nor the planning of a job made for review) is running on the same
+catalogue. The check and the switch to `running` happen in one short
 transaction that first locks the catalogue page's row (the site root's for a job that
 creates the catalogue), so two workers cannot both find the catalogue free. A job that must
 wait stays `queued`, says why in `waiting_because`, and is queued again WAIT_SECONDS later
@@ -70,12 +71,15 @@ def claim(job_id):
             blocker = (
                 ImportJob.objects.filter(state=ImportJob.RUNNING, parent_id=job.parent_id)
                 .exclude(pk=job.pk)
+                .exclude(dry_run=True)
+                .exclude(review=True, reviewed_plan__isnull=True)  # planning for a review
                 .order_by("started_at")
                 .first()
             )
             if blocker is not None:
                 job.waiting_because = (
-                    f"waiting for import #{blocker.pk} on “{blocker.catalogue_title}”"
+                    # Not the other job's id: it may be someone else's, and ids reveal nothing.
+                    f"waiting for another import on “{blocker.catalogue_title}” to end"
                 )
                 job.save(update_fields=["waiting_because"])
                 return None, blocker
@@ -89,6 +93,16 @@ def claim(job_id):
 def run(job):
     """Plan; then, as the job says, stop at the plan (a dry run, a job made for review) or
     apply it. The bundle is deleted when the job ends, whatever happens."""
+    if job.user is None or not job.user.is_active:
+        # Planning without a user is the command line's mode, with the site's own rights: a
+        # job is always checked against the rights of the person who started it.
+        job.end(
+            ImportJob.FAILED,
+            refused_report(
+                job, "the user who started this import no longer exists or is inactive"
+            ),
+        )
+        return
     recorder = ProgressRecorder(job)
     folder = tempfile.mkdtemp(prefix="catalogue-job-")
     try:
@@ -99,11 +113,16 @@ def run(job):
                 if bundle
                 else ImportPlan.refused(problems, job.user)
             )
-            # As stored (a JSON column): compared below with the plan someone reviewed.
+            # As stored (a JSON column): compared below with the plan someone reviewed. The
+            # fingerprint covers what the summary does not show (a product edited since the
+            # review whose action is still `update`, a reused image replaced).
             summary = json.loads(json.dumps(plan.summary()))
+            summary["fingerprint"] = plan.fingerprint()
             job.plan = summary
             job.products_total = len(summary["actions"]) - summary["products"]["unchanged"]
             job.save(update_fields=["plan", "products_total"])
+            if ImportJob.objects.filter(pk=job.pk, cancel_requested=True).exists():
+                raise ImportCancelled(f"import #{job.pk} was cancelled while it was planned")
             if job.dry_run or not plan.ok:
                 job.end(ImportJob.FAILED if not plan.ok else ImportJob.SUCCEEDED, as_run(plan))
                 return
@@ -164,11 +183,15 @@ def copy_bundle(job, folder):
 
 
 def internal_error_report(job):
-    report = ImportReport(ok=False, dry_run=job.dry_run)
-    report.errors.add(
-        "import",
+    return refused_report(
+        job,
         "an internal error stopped the import; it has been logged for the site's administrators",
     )
+
+
+def refused_report(job, message):
+    report = ImportReport(ok=False, dry_run=job.dry_run)
+    report.errors.add("import", message)
     return report.as_json()
 
 

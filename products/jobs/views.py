@@ -17,7 +17,13 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from products.jobs.models import ImportJob
-from products.jobs.services import JobStateConflict, cancel_job, create_job, start_job
+from products.jobs.services import (
+    JobStateConflict,
+    TooManyJobs,
+    cancel_job,
+    create_job,
+    start_job,
+)
 from products.views_api import (
     authenticated_user,
     bundle_file_name,
@@ -59,14 +65,17 @@ def start_import(request):
     upload = checked_upload(request)
     if isinstance(upload, JsonResponse):
         return upload
-    job = create_job(
-        file=upload.file,
-        file_name=bundle_file_name(upload.file.name),
-        user=upload.user,
-        parent=upload.parent,
-        dry_run=upload.dry_run,
-        review=request.GET.get("review") == "1",
-    )
+    try:
+        job = create_job(
+            file=upload.file,
+            file_name=bundle_file_name(upload.file.name),
+            user=upload.user,
+            parent=upload.parent,
+            dry_run=upload.dry_run,
+            review=request.GET.get("review") == "1",
+        )
+    except TooManyJobs as refusal:
+        return error(429, str(refusal), "bundle", **{"Retry-After": "60"})
     job.refresh_from_db()  # the immediate backend has run it already
     shown = job_json(job)
     return JsonResponse(shown, status=202, headers={"Location": shown["url"]})

@@ -14,7 +14,7 @@
 
   function show(job) {
     const { done, total } = job.progress.products;
-    if (job.plan && job.state === "running" && total > 0) {
+    if (job.planned && job.state === "running" && total > 0) {
       text.textContent = `${done} of ${total} products`;
       bar.max = total;
       bar.value = done;

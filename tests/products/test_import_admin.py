@@ -248,21 +248,29 @@ def test_following_a_running_job(moderator, moe, catalogue):
     assert "Planning…" in moderator.get(f"{URL}{job.pk}/").content.decode()
 
     ImportJob.objects.filter(pk=job.pk).update(
-        waiting_because="waiting for import #1 on “Products”"
+        waiting_because="waiting for another import on “Products” to end"
     )
     html = moderator.get(f"{URL}{job.pk}/").content.decode()
-    assert "Waiting for import #1 on “Products”." in html
+    assert "Waiting for another import on “Products” to end." in html
 
 
-def test_status_json_is_the_api_job_for_its_starter_and_superusers(
+def test_status_json_is_the_jobs_state_for_its_starter_and_superusers(
     client, admin_client, django_user_model, moe, catalogue
 ):
     job = a_job(moe, catalogue, state=ImportJob.RUNNING, products_done=3, products_total=9)
+    job.plan = {"actions": [{"sku": f"S-{n}", "title": "T", "action": "create"} for n in range(9)]}
+    job.save()
     client.force_login(moe)
     shown = client.get(f"{URL}{job.pk}/status.json").json()
-    assert shown["id"] == job.pk and shown["state"] == "running"
-    assert shown["progress"] == {"products": {"done": 3, "total": 9}}
-    assert shown["url"] == f"/api/catalogue/imports/{job.pk}/"
+    assert shown == {
+        "id": job.pk,
+        "url": f"/api/catalogue/imports/{job.pk}/",
+        "state": "running",
+        "progress": {"products": {"done": 3, "total": 9}},
+        "waiting_because": "",
+        "planned": True,
+        "cancel_requested": False,
+    }  # not the plan: polled every 2 s
     assert admin_client.get(f"{URL}{job.pk}/status.json").status_code == 200
 
     client.force_login(member(django_user_model, "Moderators", "mona"))

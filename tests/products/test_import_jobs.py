@@ -18,6 +18,8 @@ from wagtail.models import APIToken
 
 from cms.media.audit import audit_media
 from cms.media.renditions import ahead_of_time_specs
+from products.catalogue.planner import make_plan
+from products.jobs import tasks
 from products.jobs.models import ImportJob
 from products.jobs.tasks import run_import_job
 from products.models import ProductPage
@@ -224,7 +226,7 @@ def test_a_second_job_on_the_same_catalogue_waits(
     run_import_job.call(second.pk)
     shown = status(client, second, token).json()
     assert shown["state"] == "queued"
-    assert shown["waiting_because"] == f"waiting for import #{first.pk} on “a new catalogue”"
+    assert shown["waiting_because"] == "waiting for another import on “a new catalogue” to end"
     # Queued again for a little later.
     (again,) = backend.results
     assert again.args == [second.pk] and again.task.run_after is not None
@@ -419,3 +421,112 @@ def test_a_planned_job_can_be_cancelled_and_its_bundle_goes(
     assert response.status_code == 200 and response.json()["state"] == "cancelled"
     assert job_bundles() == []
     assert start_job(client, job, token).status_code == 409
+
+
+def test_an_edit_after_the_review_sends_the_plan_back_even_with_the_same_actions(
+    client, bundle_zip, token, importer_user, queued, django_capture_on_commit_callbacks, catalogue
+):
+    """The product's action is `update` before and after the edit: the summary alone would
+    not see it; the plan's fingerprint (what it read from the site) does."""
+    page = ProductPageFactory(
+        parent=catalogue, title="Oak dining chair", sku="CH-1001", owner=importer_user
+    )
+    job = start_queued(
+        client,
+        bundle_zip,
+        token,
+        django_capture_on_commit_callbacks,
+        f"?review=1&parent={catalogue.pk}",
+    )
+    run_import_job.call(job.pk)
+    reviewed = status(client, job, token).json()["plan"]
+    assert ("CH-1001", "update") in [(a["sku"], a["action"]) for a in reviewed["actions"]]
+    with django_capture_on_commit_callbacks(execute=False):
+        assert start_job(client, job, token).status_code == 202
+    # Someone edits the product after the review.
+    page.summary = "Edited by hand after the review."
+    page.save_revision().publish()
+    run_import_job.call(job.pk)
+    shown = status(client, job, token).json()
+    assert shown["state"] == "planned" and "changed since" in shown["waiting_because"]
+    assert [a["action"] for a in shown["plan"]["actions"]] == [
+        a["action"] for a in reviewed["actions"]
+    ]
+    assert shown["plan"]["fingerprint"] != reviewed["fingerprint"]
+    page.refresh_from_db()
+    assert page.summary == "Edited by hand after the review."  # not overwritten
+
+
+def test_a_plan_made_twice_from_the_same_site_has_the_same_fingerprint(
+    client, bundle_zip, token, queued, django_capture_on_commit_callbacks
+):
+    job = start_queued(client, bundle_zip, token, django_capture_on_commit_callbacks, "?review=1")
+    run_import_job.call(job.pk)
+    with django_capture_on_commit_callbacks(execute=False):
+        assert start_job(client, job, token).status_code == 202
+    run_import_job.call(job.pk)
+    assert status(client, job, token).json()["state"] == "succeeded"
+
+
+def test_running_dry_runs_and_plans_for_review_do_not_hold_up_an_import(
+    client, bundle_zip, token, queued, django_capture_on_commit_callbacks
+):
+    dry = start_queued(client, bundle_zip, token, django_capture_on_commit_callbacks, "?dry_run=1")
+    review = start_queued(
+        client, bundle_zip, token, django_capture_on_commit_callbacks, "?review=1"
+    )
+    ImportJob.objects.filter(pk__in=[dry.pk, review.pk]).update(state="running")
+    job = start_queued(client, bundle_zip, token, django_capture_on_commit_callbacks)
+    run_import_job.call(job.pk)
+    assert status(client, job, token).json()["state"] == "succeeded"
+
+
+@pytest.mark.parametrize("query", ["?dry_run=1", "?review=1"])
+def test_a_cancel_while_the_plan_is_made_ends_the_job(
+    client, bundle_zip, token, queued, django_capture_on_commit_callbacks, monkeypatch, query
+):
+    job = start_queued(client, bundle_zip, token, django_capture_on_commit_callbacks, query)
+    answers = []
+
+    def plan_then_cancel(*args, **kwargs):
+        plan = make_plan(*args, **kwargs)
+        answers.append(cancel(client, job, token))
+        return plan
+
+    monkeypatch.setattr(tasks, "make_plan", plan_then_cancel)
+    run_import_job.call(job.pk)
+    assert answers[0].status_code == 202  # it was running
+    shown = status(client, job, token).json()
+    assert shown["state"] == "cancelled" and shown["report"] is None
+    assert job_bundles() == []
+
+
+def test_a_user_may_have_only_a_few_jobs_that_have_not_ended(
+    client, bundle_zip, token, queued, django_capture_on_commit_callbacks, settings
+):
+    """Each open job keeps its bundle (up to 512 MiB): one token cannot fill the disk."""
+    settings.CATALOGUE_IMPORT_MAX_OPEN_JOBS = 2
+    first = start_queued(client, bundle_zip, token, django_capture_on_commit_callbacks)
+    start_queued(client, bundle_zip, token, django_capture_on_commit_callbacks, "?review=1")
+    refused = start(client, bundle_zip, token)
+    assert refused.status_code == 429 and refused["Retry-After"] == "60"
+    assert "2 imports that have not ended (at most 2)" in refused.json()["error"]
+    assert ImportJob.objects.count() == 2 and len(job_bundles()) == 2
+    cancel(client, first, token)
+    assert start(client, bundle_zip, token).status_code == 202
+
+
+def test_a_job_whose_user_is_gone_or_inactive_fails_without_planning(
+    client, bundle_zip, token, importer_user, queued, django_capture_on_commit_callbacks
+):
+    """Planning without a user is the command line's mode (the site's own rights): a job
+    must never fall back to it when its user is deleted (SET_NULL) or deactivated."""
+    before = site_state()
+    job = start_queued(client, bundle_zip, token, django_capture_on_commit_callbacks)
+    importer_user.is_active = False
+    importer_user.save()
+    run_import_job.call(job.pk)
+    job.refresh_from_db()
+    assert job.state == "failed" and job.plan is None
+    assert "no longer exists or is inactive" in job.report_json()["errors"][0]["message"]
+    assert site_state() == before

@@ -10,8 +10,8 @@ import pytest
 from django.db import connection
 from wagtail.models import APIToken
 
-from products.jobs.models import ImportJob
 from products.jobs import progress
+from products.jobs.models import ImportJob
 from products.jobs.progress import ProgressRecorder
 from products.jobs.tasks import run_import_job
 from products.models import ProductPage
