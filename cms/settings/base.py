@@ -348,6 +348,9 @@ CATALOGUE_CURRENCY = "EUR"
 CATALOGUE_IMPORT_MAX_UPLOAD_SIZE = 512 * 1024 * 1024
 # Import jobs one user may have that have not ended (each keeps its bundle until it ends).
 CATALOGUE_IMPORT_MAX_OPEN_JOBS = 3
+# A running import job silent this long (no progress saved) lost its worker: the next job on
+# its catalogue ends it, and a cancel ends it at once. Longer than any planning step.
+CATALOGUE_IMPORT_JOB_STALE_SECONDS = 30 * 60
 # Bundle limits, checked from a zip's directory before anything is inflated and again while
 # reading: the manifest's size, the number of entries, everything unpacked together.
 CATALOGUE_MANIFEST_MAX_SIZE = 20 * 1024 * 1024

@@ -2,6 +2,7 @@
 
 import json
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -62,6 +63,9 @@ class ImportJob(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
+    # A running job's sign of life: set when it starts and with each progress save. A job
+    # silent for CATALOGUE_IMPORT_JOB_STALE_SECONDS lost its worker (killed, node gone).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     products_done = models.PositiveIntegerField(default=0)
     products_total = models.PositiveIntegerField(default=0)
@@ -94,6 +98,14 @@ class ImportJob(models.Model):
     @property
     def ended(self):
         return self.state in self.ENDED
+
+    @property
+    def stale(self):
+        """Running, and silent for longer than a live worker ever is (see heartbeat_at)."""
+        limit = timedelta(seconds=settings.CATALOGUE_IMPORT_JOB_STALE_SECONDS)
+        return self.state == self.RUNNING and (
+            self.heartbeat_at is None or self.heartbeat_at < timezone.now() - limit
+        )
 
     @property
     def writes(self):

@@ -15,6 +15,7 @@ things there, at most once a second (and always on the first and last product):
 import time
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.utils import timezone
 
 from products.jobs.models import ImportJob
 
@@ -55,16 +56,19 @@ class ProgressRecorder:
         self.save(done, total)
 
     def save(self, done, total):
+        """Progress and the job's heartbeat (ImportJob.heartbeat_at)."""
+        now = timezone.now()
         if self.side is None:
             ImportJob.objects.filter(pk=self.job_id).update(
-                products_done=done, products_total=total
+                products_done=done, products_total=total, heartbeat_at=now
             )
             return
         table = self.side.ops.quote_name(ImportJob._meta.db_table)
         with self.side.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} SET products_done = %s, products_total = %s WHERE id = %s",  # noqa: S608 - the table name is the model's
-                [done, total, self.job_id],
+                f"UPDATE {table} SET products_done = %s, products_total = %s, heartbeat_at = %s "  # noqa: S608 - the table name is the model's
+                "WHERE id = %s",
+                [done, total, now, self.job_id],
             )
 
     def close(self):

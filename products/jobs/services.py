@@ -76,8 +76,9 @@ def start_job(job):
 
 
 def cancel_job(job):
-    """Cancel `job`: a planned or queued one ends now, a running one is flagged (its import
-    rolls back whole at the next product). Raises JobStateConflict for an ended job."""
+    """Cancel `job`: a planned or queued one ends now (so does a running one whose worker is
+    gone), a running one is flagged (its import rolls back whole at the next product).
+    Raises JobStateConflict for an ended job."""
     with transaction.atomic():
         # The worker claims a job under the same row lock: it runs, or it is cancelled.
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
@@ -85,6 +86,7 @@ def cancel_job(job):
             raise JobStateConflict(f"import job #{job.pk} has already ended ({job.state})")
         job.cancel_requested = True
         job.save(update_fields=["cancel_requested"])
-        if job.state != ImportJob.RUNNING:
+        # A running job whose worker is gone (ImportJob.stale) has nobody left to notice.
+        if job.state != ImportJob.RUNNING or job.stale:
             job.end(ImportJob.CANCELLED)
     return job

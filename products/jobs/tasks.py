@@ -37,6 +37,10 @@ from products.jobs.progress import ImportCancelled, ProgressRecorder
 
 logger = logging.getLogger(__name__)
 WAIT_SECONDS = 5
+WORKER_LOST = (
+    "the worker running this import stopped without finishing it (no sign of life): nothing "
+    "was imported; start it again"
+)
 COPY_CHUNK = 1024 * 1024
 
 
@@ -68,14 +72,20 @@ def claim(job_id):
         if job.writes:  # a run that writes nothing never waits, nor makes others wait
             lock_page = job.parent_id or Site.objects.get(is_default_site=True).root_page_id
             list(Page.objects.select_for_update().filter(pk=lock_page).values_list("pk"))
-            blocker = (
-                ImportJob.objects.filter(state=ImportJob.RUNNING, parent_id=job.parent_id)
+            running = (
+                ImportJob.objects.select_for_update()
+                .filter(state=ImportJob.RUNNING, parent_id=job.parent_id)
                 .exclude(pk=job.pk)
                 .exclude(dry_run=True)
                 .exclude(review=True, reviewed_plan__isnull=True)  # planning for a review
                 .order_by("started_at")
-                .first()
             )
+            blocker = None
+            for other in running:
+                if other.stale:
+                    other.end(ImportJob.FAILED, refused_report(other, WORKER_LOST))
+                elif blocker is None:
+                    blocker = other
             if blocker is not None:
                 job.waiting_because = (
                     # Not the other job's id: it may be someone else's, and ids reveal nothing.
@@ -84,9 +94,9 @@ def claim(job_id):
                 job.save(update_fields=["waiting_because"])
                 return None, blocker
         job.state = ImportJob.RUNNING
-        job.started_at = timezone.now()
+        job.started_at = job.heartbeat_at = timezone.now()
         job.waiting_because = ""
-        job.save(update_fields=["state", "started_at", "waiting_because"])
+        job.save(update_fields=["state", "started_at", "heartbeat_at", "waiting_because"])
         return job, None
 
 

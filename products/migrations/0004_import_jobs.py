@@ -25,6 +25,7 @@ class Migration(migrations.Migration):
                 ('catalogue_title', models.CharField(max_length=255)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('started_at', models.DateTimeField(blank=True, null=True)),
+                ('heartbeat_at', models.DateTimeField(blank=True, null=True)),
                 ('finished_at', models.DateTimeField(blank=True, null=True)),
                 ('products_done', models.PositiveIntegerField(default=0)),
                 ('products_total', models.PositiveIntegerField(default=0)),

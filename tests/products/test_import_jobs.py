@@ -4,6 +4,7 @@ runs them one at a time per catalogue, and media_audit's view of their kept bund
 import json
 import os
 import time
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -13,6 +14,7 @@ from django.core.management import call_command
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models.signals import post_save
+from django.utils import timezone
 from wagtail.images import get_image_model
 from wagtail.models import APIToken
 
@@ -220,7 +222,7 @@ def test_a_second_job_on_the_same_catalogue_waits(
 ):
     first = start_queued(client, bundle_zip, token, django_capture_on_commit_callbacks)
     second = start_queued(client, bundle_zip, token, django_capture_on_commit_callbacks)
-    ImportJob.objects.filter(pk=first.pk).update(state="running")  # a worker has it
+    a_worker_has_it(first)
     backend = run_import_job.get_backend()
     backend.clear()
     run_import_job.call(second.pk)
@@ -239,11 +241,18 @@ def test_a_second_job_on_the_same_catalogue_waits(
     assert ProductPage.objects.count() == 2
 
 
+def a_worker_has_it(*jobs):
+    """The jobs are running in a live worker (a fresh heartbeat)."""
+    ImportJob.objects.filter(pk__in=[job.pk for job in jobs]).update(
+        state="running", heartbeat_at=timezone.now()
+    )
+
+
 def test_a_dry_run_does_not_wait(
     client, bundle_zip, token, queued, django_capture_on_commit_callbacks
 ):
     first = start_queued(client, bundle_zip, token, django_capture_on_commit_callbacks)
-    ImportJob.objects.filter(pk=first.pk).update(state="running")
+    a_worker_has_it(first)
     dry = start_queued(client, bundle_zip, token, django_capture_on_commit_callbacks, "?dry_run=1")
     run_import_job.call(dry.pk)
     assert status(client, dry, token).json()["state"] == "succeeded"
@@ -475,7 +484,7 @@ def test_running_dry_runs_and_plans_for_review_do_not_hold_up_an_import(
     review = start_queued(
         client, bundle_zip, token, django_capture_on_commit_callbacks, "?review=1"
     )
-    ImportJob.objects.filter(pk__in=[dry.pk, review.pk]).update(state="running")
+    a_worker_has_it(dry, review)
     job = start_queued(client, bundle_zip, token, django_capture_on_commit_callbacks)
     run_import_job.call(job.pk)
     assert status(client, job, token).json()["state"] == "succeeded"
@@ -530,3 +539,37 @@ def test_a_job_whose_user_is_gone_or_inactive_fails_without_planning(
     assert job.state == "failed" and job.plan is None
     assert "no longer exists or is inactive" in job.report_json()["errors"][0]["message"]
     assert site_state() == before
+
+
+def test_a_job_whose_worker_died_is_ended_by_the_next_one_on_its_catalogue(
+    client, bundle_zip, token, queued, django_capture_on_commit_callbacks, settings
+):
+    """A worker killed mid-import leaves its job `running`: once it has been silent for
+    CATALOGUE_IMPORT_JOB_STALE_SECONDS, the next job ends it (failed, bundle deleted) and
+    runs, instead of waiting for ever."""
+    dead = start_queued(client, bundle_zip, token, django_capture_on_commit_callbacks)
+    silent_since = timezone.now() - timedelta(
+        seconds=settings.CATALOGUE_IMPORT_JOB_STALE_SECONDS + 1
+    )
+    ImportJob.objects.filter(pk=dead.pk).update(state="running", heartbeat_at=silent_since)
+    job = start_queued(client, bundle_zip, token, django_capture_on_commit_callbacks)
+    run_import_job.call(job.pk)
+    assert status(client, job, token).json()["state"] == "succeeded"
+    shown = status(client, dead, token).json()
+    assert shown["state"] == "failed"
+    assert "stopped without finishing it" in shown["report"]["errors"][0]["message"]
+    assert job_bundles() == []
+
+
+def test_a_cancel_ends_a_job_whose_worker_died_at_once(
+    client, bundle_zip, token, queued, django_capture_on_commit_callbacks, settings
+):
+    live = start_queued(client, bundle_zip, token, django_capture_on_commit_callbacks)
+    a_worker_has_it(live)
+    response = cancel(client, live, token)
+    assert response.status_code == 202 and response.json()["state"] == "running"  # flagged
+
+    settings.CATALOGUE_IMPORT_JOB_STALE_SECONDS = 0  # its worker has been silent too long
+    response = cancel(client, live, token)
+    assert response.status_code == 200 and response.json()["state"] == "cancelled"
+    assert job_bundles() == []
