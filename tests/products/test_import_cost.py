@@ -105,3 +105,30 @@ def test_a_product_in_a_batch_is_as_one_made_through_wagtail(tmp_path, home, med
     assert ours["found"] == [imported.pk] and theirs["found"] == [copy.pk]
     assert {**ours, "found": None} == {**theirs, "found": None}
     assert ours["logs"] == ["wagtail.create", "wagtail.publish"]
+
+
+def test_wagtail_publishes_the_page_the_revision_hands_over(home):
+    """Pins the Wagtail behaviour the writer relies on (docs/architecture.md): publishing
+    takes the page to publish from `revision.as_object()`, so the writer can hand over the
+    page it has just saved the revision from instead of Wagtail rebuilding it from JSON."""
+    from wagtail.signals import page_published
+
+    from tests.factories import ProductIndexPageFactory
+
+    catalogue = ProductIndexPageFactory(parent=home)
+    page = ProductPage(title="Pinned", slug="pinned", sku="PIN-1", live=False)
+    catalogue.add_child(instance=page)
+    revision = page.save_revision()
+    handed, sent = [], []
+    revision.as_object = lambda: handed.append(page) or page
+
+    def receiver(instance, **kwargs):
+        sent.append(instance)
+
+    page_published.connect(receiver, sender=ProductPage)
+    try:
+        page.publish(revision)
+    finally:
+        page_published.disconnect(receiver, sender=ProductPage)
+    assert handed == [page] and sent[0] is page
+    assert ProductPage.objects.get(pk=page.pk).live
