@@ -19,6 +19,19 @@ def content_hash(content: bytes) -> str:
     return hashlib.sha1(content).hexdigest()  # noqa: S324 - a content key, as in Wagtail
 
 
+def items_with_content(model, hashes, chunk=500):
+    """Content hash -> the library item (image or document `model`) holding it, the first one
+    added, for those of `hashes` in the library: one query per `chunk` hashes instead of one
+    per file."""
+    found = {}
+    hashes = sorted(set(hashes))
+    for start in range(0, len(hashes), chunk):
+        items = model.objects.filter(file_hash__in=hashes[start : start + chunk]).order_by("pk")
+        for item in items:
+            found.setdefault(item.file_hash, item)
+    return found
+
+
 def file_for(content, filename, kind, checked):
     """The file to save: marked as checked (not decoded again on save) when the caller has
     already run the upload checks on these very bytes (an import's plan)."""
@@ -37,12 +50,14 @@ def add_image(
     credit="",
     user=None,
     checked=False,
+    looked_up=False,
 ):
     """Return `(image, created)`: the library image with this content, added if new.
     Raises ValidationError when the file fails the upload checks (skipped when `checked`:
-    the caller ran `validate_image` on these bytes)."""
+    the caller ran `validate_image` on these bytes). `looked_up`: the caller found no item
+    with this content (items_with_content) in this transaction; it is not looked up again."""
     Image = get_image_model()
-    existing = Image.objects.filter(file_hash=content_hash(content)).first()
+    existing = None if looked_up else Image.objects.filter(file_hash=content_hash(content)).first()
     if existing:
         return existing, False
     image = Image(
@@ -57,12 +72,16 @@ def add_image(
     return image, True
 
 
-def add_document(content, filename, *, title, collection, user=None, checked=False):
+def add_document(
+    content, filename, *, title, collection, user=None, checked=False, looked_up=False
+):
     """Return `(document, created)`: the library document with this content, added if new.
     Raises ValidationError when the file fails the upload checks (skipped when `checked`:
-    the caller ran `validate_document` on these bytes)."""
+    the caller ran `validate_document` on these bytes). `looked_up`: as for add_image."""
     Document = get_document_model()
-    existing = Document.objects.filter(file_hash=content_hash(content)).first()
+    existing = (
+        None if looked_up else Document.objects.filter(file_hash=content_hash(content)).first()
+    )
     if existing:
         return existing, False
     document = Document(

@@ -40,6 +40,13 @@ MARKUP = re.compile(
     rb"<\s*(script|html|body|iframe|svg|object|embed)\b|<\?php|<!doctype\s+html|javascript:",
     re.IGNORECASE,
 )
+# The same markup, for a fast first pass over the lower-cased bytes: every branch starts with
+# "<" (a literal the regex engine jumps to), and "javascript:" is a plain find. MARKUP itself,
+# case-insensitive with a branch that starts with a letter, tries every byte of the file: 15x
+# slower on a photo, which every import and upload checks.
+MARKUP_TAGS = re.compile(
+    rb"<(?:\s*(?:script|html|body|iframe|svg|object|embed)\b|\?php|!doctype\s+html)"
+)
 MAX_FILENAME_LENGTH = 100
 
 
@@ -142,8 +149,18 @@ def check_size(filename, content, limit):
         )
 
 
+def markup_in(content):
+    """The first markup MARKUP finds in `content`, or None (found faster: MARKUP_TAGS)."""
+    lowered = content.lower()  # ASCII only, as re.IGNORECASE on bytes
+    tag = MARKUP_TAGS.search(lowered)
+    script = lowered.find(b"javascript:")
+    starts = [start for start in (tag.start() if tag else -1, script) if start >= 0]
+    # From the earliest start, MARKUP matches what it would have found scanning from 0.
+    return MARKUP.search(content, min(starts)) if starts else None
+
+
 def check_no_markup(filename, content):
-    match = MARKUP.search(content)
+    match = markup_in(content)
     if match:
         reject(
             filename,

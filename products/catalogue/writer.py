@@ -26,7 +26,7 @@ from wagtail.images import get_image_model
 from wagtail.models import Collection, Page, Site
 
 from cms.media import transaction as media_transaction
-from cms.media.library import add_document, add_image, content_hash
+from cms.media.library import add_document, add_image, content_hash, items_with_content
 from cms.media.tasks import make_renditions
 from cms.media.validation import read_limit
 from products.catalogue.planner import IMPORT_COLLECTION, NewItem, find_import_collection
@@ -180,6 +180,12 @@ class Writer:
         collection = find_import_collection() or Collection.get_first_root_node().add_child(
             name=IMPORT_COLLECTION
         )
+        models = {"image": get_image_model(), "document": get_document_model()}
+        # Added to the library since the plan was made, looked up for all files at once.
+        found = {
+            kind: items_with_content(model, [i.sha1 for i in new if i.kind == kind])
+            for kind, model in models.items()
+        }
         for item in new:
             data = self.bundle.read(item.paths[0], read_limit(item.kind))
             if content_hash(data) != item.sha1:
@@ -187,7 +193,9 @@ class Writer:
                 raise Refused(Problems([Problem(item.where, message)]))
             name = posixpath.basename(item.paths[0])
             # The plan checked these very bytes (same SHA-1) as an upload would be checked.
-            if item.kind == "image":
+            if item.sha1 in found[item.kind]:
+                stored, created = found[item.kind][item.sha1], False
+            elif item.kind == "image":
                 stored, created = add_image(
                     data,
                     name,
@@ -197,6 +205,7 @@ class Writer:
                     collection=collection,
                     user=self.user,
                     checked=True,
+                    looked_up=True,
                 )
                 if created:
                     self.created_images.append(stored.pk)
@@ -208,6 +217,7 @@ class Writer:
                     collection=collection,
                     user=self.user,
                     checked=True,
+                    looked_up=True,
                 )
             if not created:  # added to the library meanwhile: reused, as the format says
                 bucket = self.report.images if item.kind == "image" else self.report.documents
@@ -235,25 +245,42 @@ class Writer:
         )
         categories = self.categories()
         todo = [product for product in self.plan.products if product.action != "unchanged"]
-        # Pass 1: every new product exists (related links may point at any of them).
         page_ids = {p.sku: p.page_id for p in self.plan.products if p.page_id is not None}
-        for product in todo:
-            if product.action == "create":
-                page_ids[product.sku] = self.create_product(product, parent, categories)
-        related = {sku for product in todo for sku in product.related} - set(page_ids)
+        created = {p.sku for p in todo if p.action == "create"}
+        related = {sku for product in todo for sku in product.related} - set(page_ids) - created
         page_ids.update(ProductPage.objects.filter(sku__in=related).values_list("sku", "pk"))
-        # Pass 2: content, tags and links, then a revision (and publishing). One page is in
-        # memory at a time.
-        for done, product in enumerate(todo, start=1):
-            page = ProductPage.objects.get(pk=page_ids[product.sku])
-            if product.action != "create":
-                self.set_content(page, product, categories)
+        done = 0
+
+        def written(page, product):
+            nonlocal done
             publish(page, product, page_ids, self.user)
+            done += 1
             if progress:
                 try:
                     progress(done, len(todo))
                 except BaseException as error:
                     raise Interrupted from error
+
+        # Pass 1: every new product exists (related links may point at any of them); one whose
+        # links all point at pages that exist already gets its revision at once.
+        later = []
+        for product in todo:
+            if product.action != "create":
+                later.append(product)
+                continue
+            page = self.create_product(product, parent, categories)
+            page_ids[product.sku] = page.pk
+            if all(sku in page_ids for sku in product.related):
+                written(page, product)
+            else:
+                later.append(product)
+        # Pass 2: the others: content, tags and links, then a revision (and publishing). One
+        # page is in memory at a time.
+        for product in later:
+            page = ProductPage.objects.get(pk=page_ids[product.sku])
+            if product.action != "create":
+                self.set_content(page, product, categories)
+            written(page, product)
 
     def create_catalogue(self):
         site = Site.objects.get(is_default_site=True)
@@ -291,14 +318,14 @@ class Writer:
         }
 
     def create_product(self, product, parent, categories):
-        """Create the page (not live yet); return its id."""
+        """Create the page (not live yet) and return it."""
         page = ProductPage(
             sku=product.sku, live=False, owner=self.user, **self.fields(product, categories)
         )
         clean_body(page, product)
         page.tags.set(product.tags)  # saved with the page (a cluster)
         parent.add_child(instance=page)
-        return page.pk
+        return page
 
     def set_content(self, page, product, categories):
         for name, value in self.fields(product, categories).items():
@@ -336,7 +363,12 @@ def publish(page, product, page_ids, user):
     ]
     if product.live:
         # Already validated: skip the revision's second full_clean().
-        page.save_revision(user=user, clean=False).publish(user=user)
+        revision = page.save_revision(user=user, clean=False)
+        # Wagtail's publish rebuilds the page from the revision it was just saved as (as_object:
+        # the page, its tags and links read again and rebuilt from JSON, a dozen queries); it
+        # would rebuild this very page, so it is handed over instead.
+        revision.as_object = lambda: page
+        page.publish(revision, user=user)
     else:
         if page.live:
             page.unpublish(user=user)
