@@ -71,6 +71,7 @@ class FolderBundle(Bundle):
     def __init__(self, root):
         self.root = Path(root).resolve()
         self.name = str(root)
+        self.resolved = {}  # path -> (real file, None) or (None, why not): resolve()
 
     def manifest_names(self):
         return [name for name in MANIFEST_NAMES if (self.root / name).is_file()]
@@ -92,7 +93,13 @@ class FolderBundle(Bundle):
         return data
 
     def resolve(self, path):
-        """The real file for `path`, or a message saying why it cannot be used."""
+        """The real file for `path`, or a message saying why it cannot be used (worked out once
+        per path: an import asks for each file's size, then its bytes, then maybe again)."""
+        if path not in self.resolved:
+            self.resolved[path] = self.resolve_now(path)
+        return self.resolved[path]
+
+    def resolve_now(self, path):
         candidate = self.root.joinpath(*path.split("/"))
         # resolve() follows symlinks: the target must still be inside the bundle.
         try:
