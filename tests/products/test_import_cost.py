@@ -20,8 +20,9 @@ from tests.products.catalogue_helpers import write_bundle
 pytestmark = pytest.mark.django_db
 
 # Queries a first import makes for each product of the shape below (a hero, a gallery of two,
-# a PDF, specs, tags, a category), tasks run immediately (search and reference index).
-QUERIES_PER_PRODUCT = 181
+# a PDF, specs, tags, a category), tasks run immediately (search and reference index). One
+# more on PostgreSQL + Redis + S3 (the scale run), as counted there.
+QUERIES_PER_PRODUCT = {"sqlite": 181, "postgresql": 182}
 
 
 def bundle(folder, first, count):
@@ -64,7 +65,7 @@ def test_a_first_import_costs_the_same_queries_for_every_product(tmp_path, home,
     two = queries_of_import(bundle(tmp_path / "b", 1, 2))
     five = queries_of_import(bundle(tmp_path / "c", 3, 5))
     per_product = (five - two) / 3
-    assert (two, five, per_product) == (two, five, QUERIES_PER_PRODUCT)
+    assert (two, five, per_product) == (two, five, QUERIES_PER_PRODUCT[connection.vendor])
 
 
 def record(page):
