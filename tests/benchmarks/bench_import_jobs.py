@@ -112,6 +112,7 @@ def main():
         MEDIA_ROOT=str(WORK / "media"),
         FILE_UPLOAD_TEMP_DIR=str(WORK / "tmp"),
         TASKS={"default": {"BACKEND": settings.TASK_BACKENDS["dummy"]}},
+        CATALOGUE_IMPORT_MAX_OPEN_JOBS=args.repeats,  # the jobs are never run here
     ):
         for _ in range(args.repeats):
             requests.append(post(client, "/api/catalogue/imports/", bundle, token))
