@@ -5,7 +5,8 @@ block type up here with `converter()`; a type that is not registered is an error
 (`UnknownBlockType`), never a fall-through.
 
 A converter never touches the database: the importer passes `uses`, which turns a
-reference into the stored use of a library item (`uses.image(ref)`, `uses.document(ref)`),
+reference into the stored use of a library item (`uses.image(ref)`, `uses.document(ref)`)
+and gives a paragraph's markup as stored (`uses.rich_text(html)`, normally `clean_markup`),
 and the exporter passes `refs`, which turns a stored use back into a reference
 (`refs.image(use, where, caption)`, `refs.document(link, where)`, None when the item is gone).
 """
@@ -22,6 +23,12 @@ from products.catalogue.fields import (
     text,
     unknown_keys,
 )
+
+
+def clean_markup(html):
+    """A paragraph's markup as stored: cleaned to what the rich text editor allows (scripts
+    and event attributes go)."""
+    return EditorHTMLConverter(features=PARAGRAPH_FEATURES).to_database_format(html)
 
 
 class UnknownBlockType(ValueError):
@@ -89,8 +96,7 @@ class Paragraph:
         return ()
 
     def to_stream(self, value, uses):
-        # Cleaned to what the rich text editor allows: scripts and event attributes go.
-        return EditorHTMLConverter(features=PARAGRAPH_FEATURES).to_database_format(value)
+        return uses.rich_text(value)
 
     def to_manifest(self, value, refs, where):
         return value

@@ -11,6 +11,7 @@ from products.catalogue import block_converters
 from products.catalogue.block_converters import (
     CONVERTERS,
     UnknownBlockType,
+    clean_markup,
     converter,
     given_alt,
     use_alt,
@@ -58,6 +59,9 @@ class Uses:
 
     def document(self, ref):
         return {"document": ref.path, "title": ref.title or ""}
+
+    def rich_text(self, html):
+        return clean_markup(html)
 
 
 class Refs:

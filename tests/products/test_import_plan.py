@@ -329,3 +329,42 @@ def test_progress_on_a_terminal_is_a_bar(tmp_path, catalogue):
     assert "12/12" in err.getvalue() and "products" in err.getvalue()
     assert "\r" in err.getvalue()  # redrawn in place
     assert "products 12/12\n" not in err.getvalue()
+
+
+def actions(bundle):
+    plan = make_plan(open_bundle(bundle))
+    assert plan.ok, plan.report.errors
+    return {p.sku: p.action for p in plan.products}
+
+
+def test_markup_the_importer_cleans_is_unchanged_on_the_next_import(tmp_path):
+    """Re-planning compares stored markup with the manifest's as given, then cleaned: markup
+    that cleaning changes (a script, an event attribute) still matches what was stored."""
+    dirty = '<p onclick="steal()">Rich <b>text</b>.<script>alert(1)</script></p>'
+
+    def with_paragraph(html):
+        body = json.loads(json.dumps(MANIFEST["products"][0]["body"]))
+        (block,) = [block for block in body if block["type"] == "paragraph"]
+        block["value"] = html
+        return manifest(body=body)
+
+    first = write_bundle(tmp_path / "first", with_paragraph(dirty))
+    ok, _, err = run_import(first, "--no-renditions")
+    assert ok, err
+    body = ProductPage.objects.get(sku="CH-1001").body.raw_data
+    (stored,) = [block["value"] for block in body if block["type"] == "paragraph"]
+    assert "Rich <b>text</b>" in stored
+    assert "script" not in stored and "onclick" not in stored
+    assert actions(first)["CH-1001"] == "unchanged"
+    edited = write_bundle(tmp_path / "edited", with_paragraph(dirty.replace("Rich", "Richer")))
+    assert actions(edited)["CH-1001"] == "update"
+
+
+def test_a_change_made_outside_a_revision_is_an_update(tmp_path, imported):
+    """The stored state is read from the rows as they are now: a category renamed in the
+    admin (no page revision) makes the product differ from the manifest."""
+    chair = ProductPage.objects.get(sku="CH-1001")
+    chair.category.name = "Seating (old)"
+    chair.category.save()
+    bundle = write_bundle(tmp_path / "again", with_products(MANIFEST, SOFA))
+    assert actions(bundle)["CH-1001"] == "update"
