@@ -278,6 +278,7 @@ class ProductPage(BareUrlPage, Page):
         ]
     )
 
+    search_auto_update = False  # indexed by cms/index_batch.py (in bulk during an import)
     search_fields = [
         *Page.search_fields,
         index.SearchField("sku_search_terms", boost=5),

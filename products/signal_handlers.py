@@ -8,20 +8,56 @@ the cache fetch the page as it was before (an import publishes inside one transa
 A page made private (a view restriction) is purged with every page below it.
 """
 
+import threading
+from contextlib import contextmanager
+
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from wagtail.contrib.frontend_cache.utils import PurgeBatch
-from wagtail.models import PageViewRestriction
+from wagtail.models import Page, PageViewRestriction
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from products.models import ProductPage
 
+_batch = threading.local()
+
+
+@contextmanager
+def purges_batched():
+    """Within it (an import), published and unpublished products are purged once, together,
+    after the commit: their listings are the same few pages, worked out once per parent,
+    not once per product."""
+    if getattr(_batch, "pages", None) is not None:
+        yield
+        return
+    pages = _batch.pages = {}
+    try:
+        yield
+    finally:
+        _batch.pages = None
+    transaction.on_commit(lambda: purge_with_listings(pages.values()))
+
 
 def purge_listings(instance, **kwargs):
+    pages = getattr(_batch, "pages", None)
+    if pages is not None:
+        pages[instance.pk] = instance
+        return
     batch = PurgeBatch()
     batch.add_page(instance)
     batch.add_pages(instance.get_ancestors().filter(depth__gt=1))
     transaction.on_commit(batch.purge)
+
+
+def purge_with_listings(pages):
+    batch = PurgeBatch()
+    parent_paths = set()
+    for page in pages:
+        batch.add_page(page)
+        parent_paths.add(page.path[: -Page.steplen])
+    for parent in Page.objects.filter(path__in=parent_paths):
+        batch.add_pages(parent.get_ancestors(inclusive=True).filter(depth__gt=1))
+    batch.purge()
 
 
 def purge_after_move(instance, url_path_before, parent_page_before, **kwargs):

@@ -10,10 +10,12 @@ class MediaConfig(AppConfig):
     def ready(self):
         from PIL import Image
 
+        from cms import index_batch
         from cms.media import cache_refresh, references
 
         cache_refresh.register()
         references.register()
+        index_batch.register()
 
         # Pillow's own decompression-bomb guard agrees with the site's limit.
         Image.MAX_IMAGE_PIXELS = settings.WAGTAILIMAGES_MAX_IMAGE_PIXELS

@@ -129,6 +129,7 @@ class CustomImage(FileTrackingMixin, AbstractImage):
 
     admin_form_fields = (*WagtailImage.admin_form_fields, "credit")
     checked_as = "image"
+    search_auto_update = False  # indexed by cms/index_batch.py (in bulk during an import)
 
     class Meta(AbstractImage.Meta):
         verbose_name = "image"
@@ -181,6 +182,7 @@ class CustomDocument(FileTrackingMixin, AbstractDocument):
 
     admin_form_fields = Document.admin_form_fields
     checked_as = "document"
+    search_auto_update = False  # indexed by cms/index_batch.py (in bulk during an import)
 
     class Meta(AbstractDocument.Meta):
         verbose_name = "document"

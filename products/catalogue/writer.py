@@ -25,6 +25,7 @@ from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Collection, Page, Site
 
+from cms.index_batch import batched_index_updates
 from cms.media import transaction as media_transaction
 from cms.media.library import add_document, add_image, content_hash, items_with_content
 from cms.media.tasks import make_renditions
@@ -32,6 +33,7 @@ from cms.media.validation import read_limit
 from products.catalogue.planner import IMPORT_COLLECTION, NewItem, find_import_collection
 from products.catalogue.problems import Problem, Problems
 from products.models import ProductCategory, ProductIndexPage, ProductPage, ProductRelatedProduct
+from products.signal_handlers import purges_batched
 
 CHECK_CHUNK = 500  # rows checked against the snapshot per query
 
@@ -60,7 +62,8 @@ def apply_plan(plan, bundle, *, progress=None, renditions=False):
         return report
     writer = Writer(plan, bundle, report)
     try:
-        with media_transaction.atomic():
+        # Index updates and edge-cache purges are queued once, in bulk, after the commit.
+        with media_transaction.atomic(), batched_index_updates(), purges_batched():
             writer.check_snapshot()
             writer.add_media()
             writer.write_products(progress)
