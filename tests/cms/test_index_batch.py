@@ -30,9 +30,7 @@ def tasks_named(backend, task):
     return [result.args for result in backend.results if result.task.name == task.name]
 
 
-def test_an_import_queues_one_index_update_per_model_after_its_commit(
-    tmp_path, catalogue, queued
-):
+def test_an_import_queues_one_index_update_per_model_after_its_commit(tmp_path, catalogue, queued):
     bundle = write_bundle(tmp_path / "b", MANIFEST)
     with TestCase.captureOnCommitCallbacks(execute=False) as callbacks:
         report = import_bundle(bundle)
