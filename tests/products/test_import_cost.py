@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 # a PDF, specs, tags, a category), with what it queues for after its commit run at once, as
 # a worker would (search and reference index updates, renditions). 199 before index updates
 # were batched per model (cms/index_batch.py). As counted on PostgreSQL + Redis + S3 too.
-QUERIES_PER_PRODUCT = {"sqlite": 151, "postgresql": 182}
+QUERIES_PER_PRODUCT = {"sqlite": 151, "postgresql": 154}
 
 
 def bundle(folder, first, count):
