@@ -177,7 +177,7 @@ def checked_upload(request):
         return refusal
     # Rights are checked on the page the products will go under: resolve it first.
     try:
-        parent = find_catalogue(request.GET.get("parent"))
+        parent = find_catalogue(request.GET.get("parent"), user)
     except CatalogueNotFound as exc:
         return error(400, f"?parent= names no catalogue: {exc}", where="parent")
     # Without a catalogue, the import creates one under the site's root page.

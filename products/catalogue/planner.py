@@ -190,10 +190,12 @@ class CatalogueNotFound(Exception):
     """`--parent` (or `?parent=`) names no catalogue page, or is needed and missing."""
 
 
-def find_catalogue(ref=None):
+def find_catalogue(ref=None, user=None):
     """The catalogue page products go under, or None when the site has none yet (the import
     creates it). `ref` is a page id or a URL path below the default site's root; without it,
-    the site's only catalogue. Raises CatalogueNotFound with a message otherwise."""
+    the site's only catalogue. Raises CatalogueNotFound with a message otherwise; a page that
+    is no catalogue is named only to a `user` who may edit it (None: the command line), so a
+    token cannot read draft titles by id."""
     indexes = ProductIndexPage.objects.order_by("path")
     if ref in (None, ""):
         found = list(indexes[:2])
@@ -216,7 +218,7 @@ def find_catalogue(ref=None):
         raise CatalogueNotFound(f"not a page id or URL path (it {problem})")
     if page is not None:
         return page
-    if other is not None:
+    if other is not None and (user is None or other.permissions_for_user(user).can_edit()):
         raise CatalogueNotFound(f"{ref}: the page “{other.title}” is not a product catalogue")
     raise CatalogueNotFound(f"{ref}: no product catalogue page with that id or URL path")
 
@@ -308,7 +310,7 @@ class Planning:
         if isinstance(self.parent_ref, Page):
             return self.parent_ref  # already resolved (the HTTP view checks rights on it)
         try:
-            return find_catalogue(self.parent_ref)
+            return find_catalogue(self.parent_ref, self.user)
         except CatalogueNotFound as error:
             self.errors.add("--parent", str(error))
             self.parent_failed = True

@@ -4,6 +4,7 @@ refused refuses the whole import, with the product and the page named, and write
 
 import pytest
 from django.utils import timezone
+from wagtail.models import Page
 
 from products.models import ProductPage
 from tests.factories import ProductIndexPageFactory
@@ -203,3 +204,37 @@ def test_parent_by_id_of_a_page_that_is_no_catalogue(client, tmp_path, home, adm
     assert response.status_code == 400
     assert response.json()["errors"][0]["where"] == "parent"
     assert "is not a product catalogue" in response.json()["error"]
+
+
+@pytest.mark.parametrize("url", ["/api/catalogue/import/", "/api/catalogue/imports/"])
+def test_parent_never_reveals_the_title_of_a_page_the_token_may_not_edit(
+    client, tmp_path, sections, django_user_model, url
+):
+    """A draft page elsewhere on the site, named by id by a token whose user may edit only the
+    catalogue: the answer is the one for an id with no page at all, never the draft's title.
+    A user who may edit the page is told what it is."""
+    products, _ = sections
+    draft = Page(title="Secret launch 2027", slug="secret", live=False)
+    products.get_parent().add_child(instance=draft)
+    user = team_member(django_user_model, products)
+    for ref in (draft.pk, 99999999):
+        with bundle_zip(tmp_path, one_product()).open("rb") as file:
+            response = client.post(
+                f"{url}?parent={ref}",
+                {"bundle": file},
+                headers={"Authorization": f"Bearer {token_for(user)}"},
+            )
+        assert response.status_code == 400
+        assert "Secret launch" not in response.content.decode()
+        assert response.json()["errors"][0]["message"] == (
+            f"?parent= names no catalogue: {ref}: no product catalogue page with that id or "
+            "URL path"
+        )
+    editor = django_user_model.objects.create_superuser("boss", password="x")
+    with bundle_zip(tmp_path, one_product()).open("rb") as file:
+        response = client.post(
+            f"{url}?parent={draft.pk}",
+            {"bundle": file},
+            headers={"Authorization": f"Bearer {token_for(editor)}"},
+        )
+    assert "the page “Secret launch 2027” is not a product catalogue" in response.json()["error"]
