@@ -41,8 +41,8 @@ from products.catalogue.importer import CatalogueNotFound, find_catalogue, impor
 MAX_NAME_BYTES = 120
 
 
-def token_user(request):
-    """The active user of a valid, unrevoked bearer token, or None."""
+def bearer_token(request):
+    """The valid, unrevoked bearer token of an active user, or None."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not APIToken.validate_token_format(token.strip()):
         return None
@@ -51,7 +51,7 @@ def token_user(request):
         .filter(key_hash__in=APIToken.candidate_key_hashes(token.strip()), revoked_at=None)
         .first()
     )
-    return api_token.user if api_token and api_token.user.is_active else None
+    return api_token if api_token and api_token.user.is_active else None
 
 
 def may_import(user, target):
@@ -145,8 +145,9 @@ def import_catalogue(request):
 
 
 def authenticated_user(request):
-    """The token's user, or the 401 refusal."""
-    user = token_user(request)
+    """The token's user, or the 401 refusal. The token is kept as `request.api_token`."""
+    request.api_token = bearer_token(request)
+    user = request.api_token.user if request.api_token else None
     if user is None:
         return None, error(
             401,

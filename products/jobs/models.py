@@ -61,6 +61,12 @@ class ImportJob(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The API token that started it (HTTP): a job whose token is revoked or deleted before it
+    # runs fails (`by_token` remembers there was one once the token row is gone).
+    token = models.ForeignKey(
+        "wagtailcore.APIToken", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    by_token = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     # A running job's sign of life: set when it starts and with each progress save. A job

@@ -1,7 +1,8 @@
 """Starting, reviewing and cancelling import jobs: what the HTTP API and the admin view share.
 
 create_job(...)   keep the uploaded bundle, queue the job once the row is committed
-start_job(job)    a reviewed (`planned`) job: queue it to run
+start_job(job, token=None)
+                  a reviewed (`planned`) job: queue it to run
 cancel_job(job)   a queued or planned job ends at once; a running one rolls back whole at
                   its next progress check
 """
@@ -35,12 +36,13 @@ def check_open_jobs(user):
         )
 
 
-def create_job(*, file, file_name, user, parent, dry_run=False, review=False):
+def create_job(*, file, file_name, user, parent, dry_run=False, review=False, token=None):
     """A job for the uploaded `file` (kept in the default storage until the job ends).
 
     With `review`, the job stops at `planned` once its plan is made, for someone to read it
     and `start_job` it; else it runs straight through (a dry run ends with the plan's report).
-    Raises TooManyJobs (check_open_jobs) before keeping anything.
+    Raises TooManyJobs (check_open_jobs) before keeping anything. `token`: the API token
+    that started it (over HTTP); revoked before the job runs, it makes the job fail.
     """
     check_open_jobs(user)
     job = ImportJob(
@@ -50,6 +52,8 @@ def create_job(*, file, file_name, user, parent, dry_run=False, review=False):
         parent=parent,
         catalogue_title=parent.title if parent else "a new catalogue",
         user=user,
+        token=token,
+        by_token=token is not None,
         bundle_name=file_name,
     )
     # A file already on disk (a large upload) is moved, not copied, on local storage.
@@ -59,10 +63,11 @@ def create_job(*, file, file_name, user, parent, dry_run=False, review=False):
     return job
 
 
-def start_job(job):
+def start_job(job, token=None):
     """Queue a `planned` job to run. The worker plans again and applies only a plan equal to
     the one reviewed; if the site moved meanwhile, the job comes back `planned` with the new
-    plan and says so."""
+    plan and says so. `token`: the API token that starts it (None: a signed-in user); it
+    replaces the one that created the job."""
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
         if job.state != ImportJob.PLANNED:
@@ -70,7 +75,8 @@ def start_job(job):
         job.state = ImportJob.QUEUED
         job.reviewed_plan = job.plan
         job.waiting_because = ""
-        job.save(update_fields=["state", "reviewed_plan", "waiting_because"])
+        job.token, job.by_token = token, token is not None
+        job.save(update_fields=["state", "reviewed_plan", "waiting_because", "token", "by_token"])
         transaction.on_commit(lambda: run_import_job.enqueue(job.pk))
     return job
 

@@ -103,15 +103,15 @@ def claim(job_id):
 def run(job):
     """Plan; then, as the job says, stop at the plan (a dry run, a job made for review) or
     apply it. The bundle is deleted when the job ends, whatever happens."""
+    refusal = None
     if job.user is None or not job.user.is_active:
         # Planning without a user is the command line's mode, with the site's own rights: a
         # job is always checked against the rights of the person who started it.
-        job.end(
-            ImportJob.FAILED,
-            refused_report(
-                job, "the user who started this import no longer exists or is inactive"
-            ),
-        )
+        refusal = "the user who started this import no longer exists or is inactive"
+    elif job.by_token and (job.token is None or job.token.revoked_at is not None):
+        refusal = "the API token that started this import was revoked"
+    if refusal:
+        job.end(ImportJob.FAILED, refused_report(job, refusal))
         return
     recorder = ProgressRecorder(job)
     folder = tempfile.mkdtemp(prefix="catalogue-job-")

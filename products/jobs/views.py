@@ -73,6 +73,7 @@ def start_import(request):
             parent=upload.parent,
             dry_run=upload.dry_run,
             review=request.GET.get("review") == "1",
+            token=request.api_token,
         )
     except TooManyJobs as refusal:
         return error(429, str(refusal), "bundle", **{"Retry-After": "60"})
@@ -125,7 +126,7 @@ def start(request, job_id):
     if refusal:
         return refusal
     try:
-        job = start_job(job)
+        job = start_job(job, token=request.api_token)
     except JobStateConflict as conflict:
         return error(409, str(conflict), "state")
     job.refresh_from_db()  # the immediate backend has run it already

@@ -541,6 +541,37 @@ def test_a_job_whose_user_is_gone_or_inactive_fails_without_planning(
     assert site_state() == before
 
 
+@pytest.mark.parametrize("how", ["revoked", "deleted"])
+def test_a_job_whose_token_is_revoked_before_it_runs_fails_without_planning(
+    client, bundle_zip, token, queued, django_capture_on_commit_callbacks, how
+):
+    """Revoking a token (a leaked one, say) also stops the imports it queued; a token that
+    starts a reviewed job takes over from the one that made it."""
+    before = site_state()
+    job = start_queued(client, bundle_zip, token, django_capture_on_commit_callbacks)
+    api_token = APIToken.objects.get()
+    api_token.revoke() if how == "revoked" else api_token.delete()
+    run_import_job.call(job.pk)
+    job.refresh_from_db()
+    assert job.state == "failed" and job.plan is None
+    message = job.report_json()["errors"][0]["message"]
+    assert message == "the API token that started this import was revoked"
+    assert site_state() == before and job_bundles() == []
+
+
+def test_a_reviewed_job_started_with_a_new_token_runs(
+    client, bundle_zip, token, importer_user, queued, django_capture_on_commit_callbacks
+):
+    job = start_queued(client, bundle_zip, token, django_capture_on_commit_callbacks, "?review=1")
+    run_import_job.call(job.pk)
+    APIToken.objects.get().revoke()
+    new_token = token_for(importer_user)
+    with django_capture_on_commit_callbacks(execute=False):
+        assert start_job(client, job, new_token).status_code == 202
+    run_import_job.call(job.pk)
+    assert status(client, job, new_token).json()["state"] == "succeeded"
+
+
 def test_a_job_whose_worker_died_is_ended_by_the_next_one_on_its_catalogue(
     client, bundle_zip, token, queued, django_capture_on_commit_callbacks, settings
 ):
