@@ -45,6 +45,7 @@ bench: install web-server ## Benchmarks; results go to docs/benchmarks.md
 	$(BIN)/python tests/benchmarks/bench_media.py
 	$(BIN)/python tests/benchmarks/bench_renditions.py
 	$(BIN)/python tests/benchmarks/bench_import.py
+	$(BIN)/python tests/benchmarks/bench_import_baseline.py
 	$(BIN)/python tests/benchmarks/bench_import_jobs.py
 	$(BIN)/python tests/benchmarks/bench_load.py
 
