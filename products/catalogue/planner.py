@@ -40,6 +40,7 @@ from cms.media.library import content_hash
 from cms.media.validation import read_limit, validate_document, validate_image
 from products.catalogue.block_converters import clean_markup, converter, use_alt
 from products.catalogue.manifest import parse_manifest
+from products.catalogue.memory import existing_objects_frozen
 from products.catalogue.problems import BundleInvalid
 from products.catalogue.report import ImportReport
 from products.catalogue.state import body_state, stored_products
@@ -183,7 +184,8 @@ def make_plan(bundle, *, parent=None, user=None):
     """Plan the import of an open bundle (bundle.py) under `parent` (a catalogue page, or its
     id or URL path: `find_catalogue`), as `user` (None: the command line, the site's own
     rights). Reads the site and the bundle; writes nothing."""
-    return Planning(bundle, parent, user).plan()
+    with existing_objects_frozen():
+        return Planning(bundle, parent, user).plan()
 
 
 class CatalogueNotFound(Exception):

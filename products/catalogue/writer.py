@@ -30,6 +30,7 @@ from cms.media import transaction as media_transaction
 from cms.media.library import add_document, add_image, content_hash, items_with_content
 from cms.media.tasks import make_renditions
 from cms.media.validation import read_limit
+from products.catalogue.memory import existing_objects_frozen
 from products.catalogue.planner import IMPORT_COLLECTION, NewItem, find_import_collection
 from products.catalogue.problems import Problem, Problems
 from products.models import ProductCategory, ProductIndexPage, ProductPage, ProductRelatedProduct
@@ -63,7 +64,12 @@ def apply_plan(plan, bundle, *, progress=None, renditions=False):
     writer = Writer(plan, bundle, report)
     try:
         # Index updates and edge-cache purges are queued once, in bulk, after the commit.
-        with media_transaction.atomic(), batched_index_updates(), purges_batched():
+        with (
+            existing_objects_frozen(),
+            media_transaction.atomic(),
+            batched_index_updates(),
+            purges_batched(),
+        ):
             writer.check_snapshot()
             writer.add_media()
             writer.write_products(progress)

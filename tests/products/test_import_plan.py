@@ -2,6 +2,7 @@
 plan is refused, that a cancelled import leaves nothing, and the command's --plan, --json
 and progress output."""
 
+import gc
 import json
 import re
 from io import StringIO
@@ -368,3 +369,18 @@ def test_a_change_made_outside_a_revision_is_an_update(tmp_path, imported):
     chair.category.save()
     bundle = write_bundle(tmp_path / "again", with_products(MANIFEST, SOFA))
     assert actions(bundle)["CH-1001"] == "update"
+
+
+def test_an_import_freezes_older_objects_only_while_it_runs(tmp_path, catalogue):
+    """Collections skip the process's long-lived objects while an import runs
+    (products/catalogue/memory.py), and get them back afterwards: nothing stays frozen."""
+    bundle = open_bundle(write_bundle(tmp_path / "b", MANIFEST))
+    plan = make_plan(bundle)
+    assert gc.get_freeze_count() == 0
+    frozen = []
+    report = apply_plan(
+        plan, bundle, progress=lambda done, total: frozen.append(gc.get_freeze_count())
+    )
+    assert report.ok, report.errors
+    assert frozen and min(frozen) > 1000
+    assert gc.get_freeze_count() == 0
