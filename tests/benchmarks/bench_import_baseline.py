@@ -102,6 +102,7 @@ def main():
     parser.add_argument("--baseline", default=BASELINE)
     args = parser.parse_args()
     n = args.products
+    load_before = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="catalogue-bench-baseline-"))
     baseline_code = work / "baseline"
     subprocess.run(
@@ -145,7 +146,8 @@ def main():
         f"Machine: {machine()}. SQLite, local media, tasks recorded (not run). The "
         f"{n}-product bundle of the import benchmark; baseline `{args.baseline}` (the importer "
         f"before the planner/writer split) and this code taking turns, {args.rounds} rounds, "
-        "each import in a fresh process; medians.",
+        f"each import in a fresh process; medians. Load average {load_before:.1f} before the "
+        f"run, {os.getloadavg()[0]:.1f} after (above 1: something else ran meanwhile).",
         "",
         "| | baseline | this code | ratio |",
         "|---|---|---|---|",
