@@ -142,6 +142,7 @@ def main():
         "--no-renditions", action="store_true", help="skip making every rendition afterwards"
     )
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="catalogue-bench-import-"))
     try:
         small_first, small_again, _ = measure(args.products // 4, work)
@@ -155,7 +156,9 @@ def main():
         "## Catalogue import (`make bench`: tests/benchmarks/bench_import.py)",
         "",
         f"Machine: {machine()}. SQLite, local media. Generated bundle: {n} products, each with "
-        "3 photo-like JPEG images (400x300) and 1 PDF, a gallery, documents and specs.",
+        "3 photo-like JPEG images (400x300) and 1 PDF, a gallery, documents and specs. "
+        f"Load average {load_before:.1f} before the run, {os.getloadavg()[0]:.1f} after "
+        "(above 1: something else ran meanwhile).",
         "",
         "| run | products | time | of which planning | products/s | peak memory (process) |",
         "|---|---|---|---|---|---|",
