@@ -10,6 +10,10 @@ Import jobs keep their uploaded bundle under `import-jobs/` until they end
 it is not an orphan; an ended job has emptied that field, so a bundle left behind (a failed
 delete) or one whose job row is gone is an orphan like any other, deleted after the grace
 period. A job whose worker died stays `running` and keeps its bundle.
+
+A replaced image's old files are retired, not orphans (cms/media/replaced.py): listed with the
+end of their grace period (MEDIA_REPLACED_GRACE_SECONDS from their retirement), and deleted
+by `--delete` once it has passed, unless a row uses the name again by then.
 """
 
 import posixpath
@@ -25,7 +29,7 @@ from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.images.models import get_rendition_storage
 
-from cms.media.models import STORAGE_ERRORS
+from cms.media.models import STORAGE_ERRORS, RetiredFile
 
 MEDIA_FOLDERS = ("original_images", "images", "documents", "import-jobs")
 
@@ -36,6 +40,7 @@ class AuditReport:
     orphans: list = field(default_factory=list)  # file names
     deleted: list = field(default_factory=list)
     kept: list = field(default_factory=list)  # (file name, why it was not deleted)
+    retired: list = field(default_factory=list)  # (file name, end of its grace period)
 
 
 def storage_for(name):
@@ -101,11 +106,22 @@ def audit_media(delete=False, grace=None):
             if not storage_for(name).exists(name):
                 report.missing.append((kind, pk, name))
     referenced = referenced_files()
+    kept_for = timedelta(seconds=settings.MEDIA_REPLACED_GRACE_SECONDS)
+    retired = {
+        name: retired_at + kept_for
+        for name, retired_at in RetiredFile.objects.values_list("name", "retired_at")
+    }
+    report.retired = sorted(retired.items())
     for folder in MEDIA_FOLDERS:
         for name in stored_files(storage_for(folder + "/"), folder):
-            if name not in referenced:
+            if name not in referenced and name not in retired:
                 report.orphans.append(name)
     if delete:
+        now = timezone.now()
+        for name, until in report.retired:
+            if until <= now:
+                delete_retired(name)
+                report.deleted.append(name)
         grace = settings.MEDIA_AUDIT_GRACE_SECONDS if grace is None else grace
         for name in report.orphans:
             reason = delete_orphan(name, grace)
@@ -134,3 +150,11 @@ def delete_orphan(name, grace):
         return "a row references it now (saved while the audit ran)"
     storage.delete(name)
     return None
+
+
+def delete_retired(name):
+    """Delete a retired file whose grace period is over (a row that uses the name again by
+    now keeps it), then its record."""
+    if not is_referenced(name):
+        storage_for(name).delete(name)  # a file already gone is no error
+    RetiredFile.objects.filter(name=name).delete()

@@ -48,6 +48,12 @@ class ImageForm(BaseImageForm):
                 "appears, unless a page gives its own."
             )
 
+    def save(self, commit=True):
+        # Wagtail's form deletes a replaced original and its renditions at once; the model
+        # retires them instead, so cached pages keep loading them (cms/media/replaced.py).
+        self.original_file = None
+        return super().save(commit=commit)
+
 
 class DocumentForm(BaseDocumentForm):
     def __init__(self, *args, **kwargs):

@@ -28,6 +28,8 @@ from cms.media.rendering import CleanFilter
 from cms.media.tasks import generate_renditions
 from cms.media.validation import clean_filename, validate_document, validate_image
 
+FOCAL_POINT_FIELDS = ("x", "y", "width", "height")
+
 # EXIF orientations that turn the picture a quarter: its displayed width is the stored height.
 QUARTER_TURNS = {5, 6, 7, 8}
 
@@ -144,14 +146,46 @@ class CustomImage(FileTrackingMixin, AbstractImage):
     def set_file_metadata(self):
         self._set_image_file_metadata()
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._stored_focal_point = self.focal_point_fields()
+
+    def focal_point_fields(self):
+        # From the raw values: the descriptors would load deferred fields.
+        return tuple(self.__dict__.get(f"focal_point_{name}") for name in FOCAL_POINT_FIELDS)
+
+    def save(self, *args, **kwargs):
+        moved = (
+            self.pk is not None
+            and not self.has_new_file()  # a new file retires every rendition (file_replaced)
+            and self.focal_point_fields() != self._stored_focal_point
+        )
+        super().save(*args, **kwargs)
+        self._stored_focal_point = self.focal_point_fields()
+        if moved:
+            # Renditions cropped around the old focal point: kept for cached pages, remade.
+            from cms.media.replaced import retire_renditions, stale_renditions
+
+            retire_renditions(stale_renditions(self))
+            self.renditions_after_commit(refresh_pages=True)
+
     def file_replaced(self, old_name):
-        super().file_replaced(old_name)
         if old_name and old_name != self.file.name:
-            # Renditions of the old picture are wrong now.
-            self.renditions.all().delete()
-        # Make every rendition the templates use before the first visitor asks for one.
+            # The old original and its renditions stay for pages still cached: retired, not
+            # deleted (cms/media/replaced.py).
+            from cms.media.replaced import retire_files, retire_renditions
+
+            retire_files([old_name])
+            retire_renditions(self.renditions.all())
+            self.renditions_after_commit(refresh_pages=True)
+        else:
+            self.renditions_after_commit()
+
+    def renditions_after_commit(self, refresh_pages=False):
+        """Make every rendition the templates use before the first visitor asks for one;
+        with `refresh_pages`, then refresh the pages that show the image."""
         pk = self.pk
-        transaction.on_commit(lambda: generate_renditions.enqueue(pk))
+        transaction.on_commit(lambda: generate_renditions.enqueue(pk, refresh_pages=refresh_pages))
 
     def generate_rendition_file(self, filter, *, source=None):
         # Every rendition goes through CleanFilter: upright, sRGB, no metadata (rendering.py).
@@ -193,3 +227,15 @@ class CustomDocument(FileTrackingMixin, AbstractDocument):
 
     def set_file_metadata(self):
         self._set_document_file_metadata()
+
+
+class RetiredFile(models.Model):
+    """A file whose row is gone (a replaced original, an outdated rendition), kept in storage
+    until MEDIA_REPLACED_GRACE_SECONDS after `retired_at` so that cached pages keep loading
+    it; then `media_audit --delete` deletes it (cms/media/replaced.py)."""
+
+    name = models.CharField(max_length=255, unique=True)
+    retired_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return self.name

@@ -14,9 +14,15 @@ def make_renditions(image):
 
 
 @task()
-def generate_renditions(image_id):
+def generate_renditions(image_id, refresh_pages=False):
     """Renditions ahead of time: run after an image's file is saved, so that no visitor's
-    request, and no editor opening the library, has to generate them."""
+    request, and no editor opening the library, has to generate them. With `refresh_pages`
+    (the file or focal point was replaced), the pages that show the image are refreshed in
+    the edge cache once the new renditions exist (cms/media/replaced.py)."""
     image = get_image_model().objects.filter(pk=image_id).first()
     if image is not None:
         make_renditions(image)
+        if refresh_pages:
+            from cms.media.replaced import refresh_pages_using
+
+            refresh_pages_using(image)

@@ -325,6 +325,10 @@ MEDIA_OVERSIZED_PIXELS = 6000
 # `media_audit --delete` deletes only orphan files older than this: a file saved inside a
 # transaction that has not committed yet (an import, an upload) has no row yet.
 MEDIA_AUDIT_GRACE_SECONDS = 3600
+# A replaced image's old original and renditions stay this long, so that pages held by the
+# edge cache or a browser keep loading them; then `media_audit --delete` deletes them
+# (cms/media/replaced.py).
+MEDIA_REPLACED_GRACE_SECONDS = 24 * 3600
 # AVIF encoder speed (0 slowest and smallest, 10 fastest) for renditions made ahead of time
 # (cms/media/rendition_sets.py); measured in docs/media-pipeline.md.
 MEDIA_AVIF_SPEED = 8

@@ -125,7 +125,7 @@ def main():
     settings.MEDIA_ROOT = WORK / "media"
     call_command("migrate", verbosity=0)
     # Sets are made here, timed, not by the upload's task.
-    media_models.generate_renditions = types.SimpleNamespace(enqueue=lambda pk: None)
+    media_models.generate_renditions = types.SimpleNamespace(enqueue=lambda pk, **kwargs: None)
 
     content = make_photo("Bench photo", width, height, quality=90)
     specs = ahead_of_time_specs()

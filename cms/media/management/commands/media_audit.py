@@ -8,7 +8,8 @@ class Command(BaseCommand):
     help = (
         "List image, rendition and document rows whose files are missing, and files in "
         "storage that no row references. --delete removes those orphan files once they are "
-        "older than the grace period (MEDIA_AUDIT_GRACE_SECONDS) and still unreferenced."
+        "older than the grace period (MEDIA_AUDIT_GRACE_SECONDS) and still unreferenced, and "
+        "the files of replaced images once MEDIA_REPLACED_GRACE_SECONDS have passed."
     )
 
     def add_arguments(self, parser):
@@ -39,6 +40,11 @@ class Command(BaseCommand):
                 self.stdout.write(f"kept: {name}: {kept[name]}")
             else:
                 self.stdout.write(f"{'deleted' if name in report.deleted else 'orphan'}: {name}")
+        for name, until in report.retired:
+            if name not in report.deleted:
+                self.stdout.write(f"replaced, kept until {until:%Y-%m-%d %H:%M} UTC: {name}")
+            else:
+                self.stdout.write(f"deleted (replaced, grace period over): {name}")
         self.stdout.write(
             f"{len(report.missing)} rows with missing files, {len(report.orphans)} orphan files"
             + (f", {len(report.deleted)} deleted, {len(kept)} kept." if delete else ".")
