@@ -43,10 +43,7 @@ def purge_listings(instance, **kwargs):
     if pages is not None:
         pages[instance.pk] = instance
         return
-    batch = PurgeBatch()
-    batch.add_page(instance)
-    batch.add_pages(instance.get_ancestors().filter(depth__gt=1))
-    transaction.on_commit(batch.purge)
+    transaction.on_commit(lambda: purge_with_listings([instance]))
 
 
 def purge_with_listings(pages):

@@ -37,6 +37,18 @@ def empty_caches():
 
 
 @pytest.fixture
+def queued(settings):
+    """Tasks are recorded, never run (django-tasks' dummy backend): whatever exists afterwards
+    was made by the code under test itself. `queued.results` are the tasks it queued."""
+    from django_tasks import task_backends
+
+    settings.TASKS = {"default": {"BACKEND": settings.TASK_BACKENDS["dummy"]}}
+    backend = task_backends["default"]
+    backend.clear()
+    return backend
+
+
+@pytest.fixture
 def home(db):
     from home.models import HomePage
 

@@ -4,7 +4,6 @@ what Wagtail's own tasks would have indexed."""
 
 import pytest
 from django.test import TestCase
-from django_tasks import task_backends
 from modelsearch.tasks import insert_or_update_object_task
 from wagtail.models import ReferenceIndex
 from wagtail.tasks import update_reference_index_task
@@ -15,15 +14,6 @@ from products.models import ProductPage
 from tests.products.catalogue_helpers import MANIFEST, write_bundle
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def queued(settings):
-    """Tasks are recorded, never run."""
-    settings.TASKS = {"default": {"BACKEND": settings.TASK_BACKENDS["dummy"]}}
-    backend = task_backends["default"]
-    backend.clear()
-    return backend
 
 
 def tasks_named(backend, task):

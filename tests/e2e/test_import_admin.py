@@ -33,11 +33,6 @@ def moderator(django_user_model):
     return user
 
 
-@pytest.fixture
-def queued(settings):
-    settings.TASKS = {"default": {"BACKEND": settings.TASK_BACKENDS["dummy"]}}
-
-
 def log_in(page, site_url, user):
     page.goto(site_url + "/admin/login/")
     page.get_by_label("Username").fill(user.username)

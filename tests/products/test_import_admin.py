@@ -36,12 +36,6 @@ def moderator(client, moe):
 
 
 @pytest.fixture
-def queued(settings):
-    """Tasks are recorded, never run: the test runs them (run_import_job.call)."""
-    settings.TASKS = {"default": {"BACKEND": settings.TASK_BACKENDS["dummy"]}}
-
-
-@pytest.fixture
 def bundle_zip(tmp_path):
     return zip_folder(write_bundle(tmp_path / "bundle", MANIFEST), tmp_path / "chairs.zip")
 

@@ -57,12 +57,6 @@ def token(importer_user):
     return token_for(importer_user)
 
 
-@pytest.fixture
-def queued(settings):
-    """Tasks are recorded, never run: the test runs them (run_import_job.call)."""
-    settings.TASKS = {"default": {"BACKEND": settings.TASK_BACKENDS["dummy"]}}
-
-
 def token_for(user):
     return APIToken.create_token(user=user, name="integration")[1]
 

@@ -2,7 +2,6 @@
 background tasks once the import has committed (a big bundle used to time out at nginx)."""
 
 import pytest
-from django_tasks import task_backends
 from wagtail.images import get_image_model
 
 from cms.media.tasks import generate_renditions
@@ -10,15 +9,6 @@ from tests.products.catalogue_helpers import MANIFEST, run_import, write_bundle,
 from tests.products.test_import_http import post, token_for
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def queued(settings):
-    """Tasks are recorded, never run: whatever exists afterwards was made by the request."""
-    settings.TASKS = {"default": {"BACKEND": settings.TASK_BACKENDS["dummy"]}}
-    backend = task_backends["default"]
-    backend.clear()
-    return backend
 
 
 def queued_renditions(backend):

@@ -277,6 +277,66 @@ def test_a_document_moved_to_a_private_collection_leaves_the_cache(nodes):
     assert not requests.get(url, timeout=30).content.startswith(b"%PDF-")
 
 
+HERO_IMAGE = """
+from products.models import ProductPage
+image = ProductPage.objects.get(url_path__endswith="/oak-dining-chair/").hero_image
+print(image.pk, image.collection_id, image.file.name.rsplit("/", 1)[-1].rsplit(".", 1)[0])
+"""
+
+END_GRACE_PERIOD = """
+from datetime import timedelta
+from django.utils import timezone
+from cms.media.models import RetiredFile
+RetiredFile.objects.update(retired_at=timezone.now() - timedelta(days=2))
+"""
+
+
+def test_a_replaced_image_keeps_cached_pages_whole(nodes, token, tmp_path):
+    """An image replaced through the admin: the page nginx holds keeps loading every image
+    it names; the refreshed page shows the new renditions; after the grace period
+    (media_audit) the old files are gone."""
+    a, _ = nodes.app
+    import_through(a, token, tmp_path)
+    cached = fetch_twice(nodes.nginx + PRODUCT)
+    assert cached.headers["X-Cache-Status"] == "HIT"
+    old = media_urls(cached.text)
+    image_id, collection, stem = nodes.manage("shell", "-c", HERO_IMAGE).stdout.split()
+    hero = {url for url in old if f"/media/images/{stem}." in url}
+    assert len(hero) > 5, (stem, old)
+
+    session = log_in(a)
+    session.get(f"{a}/admin/images/{image_id}/", timeout=30)
+    response = session.post(
+        f"{a}/admin/images/{image_id}/",
+        data={
+            "title": "Oak dining chair, new photo",
+            "description": "Oak dining chair",
+            "collection": collection,
+            "csrfmiddlewaretoken": session.cookies["csrftoken"],
+        },
+        files={"file": ("chair-new.jpg", make_image("New chair", 1200, 900), "image/jpeg")},
+        timeout=60,
+    )
+    assert response.status_code == 200 and response.url.endswith("/admin/images/"), response.url
+
+    # Whichever copy nginx serves meanwhile, every image the cached page names loads.
+    assert all(requests.get(url, timeout=30).status_code == 200 for url in old)
+
+    # Once the worker has made the new renditions, the page is refreshed and shows them.
+    def refreshed():
+        return not media_urls(requests.get(nodes.nginx + PRODUCT, timeout=30).text) & hero
+
+    assert eventually(refreshed, 60)
+    new = media_urls(requests.get(nodes.nginx + PRODUCT, timeout=30).text)
+    assert any("/media/images/chair-new" in url for url in new)
+    assert all(requests.get(url, timeout=30).status_code == 200 for url in new | old)
+
+    nodes.manage("shell", "-c", END_GRACE_PERIOD)
+    nodes.manage("media_audit", "--delete")
+    assert [url for url in hero if requests.get(url, timeout=30).status_code == 200] == []
+    assert all(requests.get(url, timeout=30).status_code == 200 for url in new)
+
+
 def test_only_a_real_login_skips_the_cache(nodes):
     page = nodes.nginx + PRODUCT
     fetch_twice(page)
