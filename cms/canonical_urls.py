@@ -17,7 +17,7 @@ from django.http import HttpResponsePermanentRedirect
 from django.utils.encoding import escape_uri_path
 
 # Views outside Wagtail's page tree that read no query parameter, by URL name.
-BARE_URL_VIEWS = {"wagtaildocs_serve", "robots"}
+BARE_URL_VIEWS = {"wagtaildocs_serve", "media_document_serve", "robots"}
 
 
 def has_query(request):

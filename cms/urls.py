@@ -10,12 +10,19 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cms.api import api_router
+from cms.media import document_versions
 from products import views as product_views
 from products import views_api as product_api
 from products.jobs import views as import_jobs
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
+    # Before Wagtail's own: an earlier file name of a replaced document redirects.
+    path(
+        "documents/<int:document_id>/<path:document_filename>",
+        document_versions.serve_document,
+        name="media_document_serve",
+    ),
     path("documents/", include(wagtaildocs_urls)),
     path("search/", product_views.search, name="search"),
     path("api/catalogue/import/", product_api.import_catalogue, name="catalogue_import"),

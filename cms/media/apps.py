@@ -8,12 +8,14 @@ class MediaConfig(AppConfig):
     verbose_name = "Media library"
 
     def ready(self):
+        from django.db.models.signals import post_delete
         from PIL import Image
 
         from cms import index_batch
-        from cms.media import cache_refresh, references
+        from cms.media import cache_refresh, document_versions, references
 
         cache_refresh.register()
+        post_delete.connect(document_versions.delete_version_file, sender="media.DocumentVersion")
         references.register()
         index_batch.register()
 

@@ -57,5 +57,13 @@ class ImageForm(BaseImageForm):
 
 class DocumentForm(BaseDocumentForm):
     def __init__(self, *args, **kwargs):
+        self.user = kwargs.get("user")  # who replaces the file: its version's uploader
         super().__init__(*args, **kwargs)
         swap_file_field(self, CheckedDocumentField)
+
+    def save(self, commit=True):
+        # Wagtail's form deletes a replaced file at once; the model keeps it as an earlier
+        # version whose URL redirects to the new file (cms/media/document_versions.py).
+        self.original_file = None
+        self.instance.changed_by = self.user
+        return super().save(commit=commit)

@@ -11,6 +11,7 @@ and records `file_size` and `file_hash`, so no way in, code included, can skip t
 import warnings
 
 from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
 from django.db import models, transaction
 from PIL import ExifTags, Image
 from wagtail.documents.models import AbstractDocument, Document
@@ -228,6 +229,46 @@ class CustomDocument(FileTrackingMixin, AbstractDocument):
     def set_file_metadata(self):
         self._set_document_file_metadata()
 
+    # Who is saving a new file, when not the uploader (an editor replacing the file: the form).
+    changed_by = None
+
+    def save(self, *args, **kwargs):
+        new_file = self.has_new_file()
+        replacing = new_file and self.pk is not None
+        super().save(*args, **kwargs)
+        if replacing:
+            # The pages that link it show its new name, size and preview once refreshed.
+            from cms.media.replaced import refresh_pages_using
+
+            transaction.on_commit(lambda: refresh_pages_using(self))
+        if new_file:
+            DocumentVersion.objects.create(
+                document=self,
+                file=self.file.name,
+                file_size=self.file_size,
+                file_hash=self.file_hash,
+                uploaded_by_id=getattr(self.changed_by, "pk", None) or self.uploaded_by_user_id,
+            )
+
+    def file_replaced(self, old_name):
+        # The old file stays: it is an earlier version (DocumentVersion), and its URL redirects
+        # to the current one (cms/media/views.py serve_document).
+        pass
+
+    def restore(self, version, user):
+        """Make an earlier version's file the current one again (a new version entry)."""
+        self.file.name = version.file.name
+        self.file_size, self.file_hash = version.file_size, version.file_hash
+        self.save()
+        DocumentVersion.objects.create(
+            document=self,
+            file=version.file.name,
+            file_size=version.file_size,
+            file_hash=version.file_hash,
+            uploaded_by=user,
+            restored_from=version,
+        )
+
 
 class RetiredFile(models.Model):
     """A file whose row is gone (a replaced original, an outdated rendition), kept in storage
@@ -239,3 +280,31 @@ class RetiredFile(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class DocumentVersion(models.Model):
+    """A file a document has had: its first upload, each replacement, each restore. The files
+    of earlier versions are kept (their URLs redirect to the current file) until the
+    document is deleted."""
+
+    document = models.ForeignKey(CustomDocument, on_delete=models.CASCADE, related_name="versions")
+    file = models.FileField(upload_to=document_upload_to, max_length=255)
+    file_size = models.PositiveBigIntegerField(null=True)
+    file_hash = models.CharField(max_length=40, blank=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    restored_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ("-uploaded_at", "-pk")
+
+    def __str__(self):
+        return self.file.name

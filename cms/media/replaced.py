@@ -55,12 +55,13 @@ def stale_renditions(image):
     ]
 
 
-def refresh_pages_using(image):
-    """Refresh, in the edge cache, the live pages that show `image` and their listings."""
+def refresh_pages_using(item):
+    """Refresh, in the edge cache, the live pages that show an image or document, with their
+    listings."""
     from cms.media.permissions import live_pages_using
     from products.signal_handlers import purge_with_listings
 
-    pages = live_pages_using(image)
+    pages = live_pages_using(item)
     if pages:
         purge_with_listings([page.specific_deferred for page in pages])
 

@@ -7,6 +7,7 @@ from wagtail.images import get_image_model
 from wagtail.images.views import images
 from wagtail.permissions import register_permission_policy
 
+from cms.media import document_versions
 from cms.media.permissions import document_permission_policy, image_permission_policy
 from cms.media.views import explain_media_in_use, media_health
 
@@ -23,6 +24,22 @@ register_permission_policy(
 @hooks.register("register_admin_urls")
 def register_media_health_url():
     return [path("reports/media-health/", media_health, name="media_health")]
+
+
+@hooks.register("register_admin_urls")
+def register_document_versions_urls():
+    return [
+        path(
+            "documents/<int:document_id>/versions/",
+            document_versions.versions,
+            name="media_document_versions",
+        ),
+        path(
+            "documents/<int:document_id>/versions/<int:version_id>/restore/",
+            document_versions.restore,
+            name="media_document_restore",
+        ),
+    ]
 
 
 @hooks.register("register_admin_urls", order=-1)

@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from cms.cache_headers import bypass_cookie_value
-from cms.demo.generate import make_image
+from cms.demo.generate import make_image, make_pdf
 from tests.products.catalogue_helpers import manifest, write_bundle, zip_folder
 from tests.scale.nodes import ADMIN_DSN, ADMIN_PASSWORD, DATABASE, ROOT, two_nodes
 
@@ -300,7 +300,8 @@ def test_a_replaced_image_keeps_cached_pages_whole(nodes, token, tmp_path):
     cached = fetch_twice(nodes.nginx + PRODUCT)
     assert cached.headers["X-Cache-Status"] == "HIT"
     old = media_urls(cached.text)
-    image_id, collection, stem = nodes.manage("shell", "-c", HERO_IMAGE).stdout.split()
+    printed = nodes.manage("shell", "-c", HERO_IMAGE).stdout.strip().splitlines()[-1]
+    image_id, collection, stem = printed.split()
     hero = {url for url in old if f"/media/images/{stem}." in url}
     assert len(hero) > 5, (stem, old)
 
@@ -335,6 +336,48 @@ def test_a_replaced_image_keeps_cached_pages_whole(nodes, token, tmp_path):
     nodes.manage("media_audit", "--delete")
     assert [url for url in hero if requests.get(url, timeout=30).status_code == 200] == []
     assert all(requests.get(url, timeout=30).status_code == 200 for url in new)
+
+
+ADD_DATASHEET = """
+from tests.factories import DocumentFactory
+document = DocumentFactory(title="Chair datasheet")
+print(document.pk, document.collection_id, document.url)
+"""
+
+
+def test_a_replaced_document_keeps_its_address(nodes):
+    """A datasheet replaced through the admin while its address is asked for: the address
+    always answers, first with the cached file, then with a redirect to the new one."""
+    a, _ = nodes.app
+    printed = nodes.manage("shell", "-c", ADD_DATASHEET).stdout.strip().splitlines()[-1]
+    document_id, collection, path = printed.split()
+    cached = fetch_twice(nodes.nginx + path)
+    assert cached.headers["X-Cache-Status"] == "HIT" and cached.content.startswith(b"%PDF-")
+
+    new_file = make_pdf("Chair datasheet, second edition")
+    session = log_in(a)
+    session.get(f"{a}/admin/documents/edit/{document_id}/", timeout=30)
+    response = session.post(
+        f"{a}/admin/documents/edit/{document_id}/",
+        data={
+            "title": "Chair datasheet",
+            "collection": collection,
+            "csrfmiddlewaretoken": session.cookies["csrftoken"],
+        },
+        files={"file": ("chair-v2.pdf", new_file, "application/pdf")},
+        timeout=60,
+    )
+    assert response.status_code == 200 and response.url.endswith("/admin/documents/")
+
+    def answered():
+        response = requests.get(nodes.nginx + path, allow_redirects=False, timeout=30)
+        assert response.status_code in (200, 302), response.status_code
+        assert response.status_code == 302 or response.content.startswith(b"%PDF-")
+        return response.status_code == 302
+
+    assert eventually(answered)
+    moved = requests.get(nodes.nginx + path, timeout=30)
+    assert moved.content == new_file and "chair-v2" in moved.url
 
 
 def test_only_a_real_login_skips_the_cache(nodes):
@@ -379,7 +422,7 @@ ADD_IMAGE = """
 import secrets
 from django.core.files.base import ContentFile
 from wagtail.images import get_image_model
-from cms.demo.generate import make_image
+from cms.demo.generate import make_image, make_pdf
 picture = make_image(secrets.token_hex(8), 640, 480)
 image = get_image_model()(title="Query", file=ContentFile(picture, "query.jpg"))
 image.save()
