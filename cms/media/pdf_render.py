@@ -126,9 +126,11 @@ def render_pdf(content: bytes) -> RenderedPDF:
             raise PDFRefused(describe_exit(child.returncode))
         if "error" in answer:
             raise PDFRefused(str(answer["error"]))
-        preview = Path(folder) / "preview.jpg"
-        return RenderedPDF(
-            preview=preview.read_bytes(),
-            page_count=int(answer["page_count"]),
-            text=str(answer["text"]),
-        )
+        try:
+            return RenderedPDF(
+                preview=(Path(folder) / "preview.jpg").read_bytes(),
+                page_count=int(answer["page_count"]),
+                text=str(answer["text"]),
+            )
+        except (OSError, KeyError, TypeError, ValueError) as error:
+            raise PDFRefused(f"the renderer gave no usable answer ({error!r})") from error

@@ -20,6 +20,7 @@ search finds them by the words of the new text.
 import logging
 from pathlib import PurePosixPath
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
@@ -58,7 +59,12 @@ def update_preview(document_id):
         if error:
             logger.warning("Document %s (%s): %s", document.pk, document.file.name, error)
     try:
-        store(document, rendered, error)
+        try:
+            store(document, rendered, error)
+        except ValidationError as refused:
+            # The rendered page failed the image upload check: no preview, and a reason.
+            reason = "; ".join(refused.messages)
+            store(document, None, f"No preview: the rendered page was refused ({reason})")
     except FileChanged:
         return  # the task queued by the newer file does the work
     transaction.on_commit(lambda: reindex_users(document))

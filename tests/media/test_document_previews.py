@@ -234,3 +234,15 @@ def test_a_photo_heavy_pdf_renders(settings):
 def test_extracted_text_is_storable_in_any_database():
     """No NUL (PostgreSQL refuses it), no lone surrogates from broken UTF-16, no controls."""
     assert clean_text("Oak\x00chair \ud800 load\n\n rating\x85ok") == "Oak chair ? load rating ok"
+
+
+def test_a_rendered_page_the_image_check_refuses_is_a_noted_failure(
+    settings, django_capture_on_commit_callbacks
+):
+    settings.WAGTAILIMAGES_MAX_IMAGE_PIXELS = 10_000  # the preview is 480 x 679
+    with django_capture_on_commit_callbacks(execute=True):
+        document = DocumentFactory(file=ContentFile(datasheet(pages=1), name="a.pdf"))
+    document.refresh_from_db()
+    assert document.preview is None and document.page_count is None
+    assert document.preview_error.startswith("No preview: the rendered page was refused (")
+    assert document.previewed_hash == document.file_hash
