@@ -12,9 +12,11 @@ and stores:
 - for a PDF that gives no preview, `preview_error`: the media health report lists it.
 
 A file replaced again while the task ran wins: the result is for a file that is gone, and is
-dropped. The document's previous preview image is deleted (its files with it, on commit).
-Products that list the document (Wagtail's reference index) are indexed again, so the site
-search finds them by the words of the new text.
+dropped. The document's previous preview image is deleted, its files retired for the grace
+period of replaced images (cms/media/replaced.py) so that cached pages keep showing them; the
+live pages that list the document are refreshed in the edge cache once the new thumbnails
+exist. Products that list the document (Wagtail's reference index) are indexed again, so the
+site search finds them by the words of the new text.
 """
 
 import logging
@@ -32,7 +34,8 @@ from wagtail.models import Collection, ReferenceIndex
 from cms import index_batch
 from cms.media import transaction as media_transaction
 from cms.media.pdf_render import PDFRefused, RenderedPDF, render_pdf
-from cms.media.tasks import update_document_preview
+from cms.media.replaced import refresh_pages_using, retire_files, retire_renditions
+from cms.media.tasks import make_renditions, update_document_preview
 
 logger = logging.getLogger(__name__)
 
@@ -60,13 +63,18 @@ def update_preview(document_id):
             logger.warning("Document %s (%s): %s", document.pk, document.file.name, error)
     try:
         try:
-            store(document, rendered, error)
+            preview = store(document, rendered, error)
         except ValidationError as refused:
             # The rendered page failed the image upload check: no preview, and a reason.
-            reason = "; ".join(refused.messages)
-            store(document, None, f"No preview: the rendered page was refused ({reason})")
+            reason = f"No preview: the rendered page was refused ({'; '.join(refused.messages)})"
+            preview = store(document, None, reason)
     except FileChanged:
         return  # the task queued by the newer file does the work
+    if preview is not None:
+        # Its thumbnails before the pages showing it are refreshed (its own task, queued by
+        # its save, then finds them made).
+        make_renditions(preview)
+    transaction.on_commit(lambda: refresh_pages_using(document))
     transaction.on_commit(lambda: reindex_users(document))
 
 
@@ -97,7 +105,8 @@ def preview_image(document, rendered: RenderedPDF):
 
 
 def store(document, rendered, error):
-    """Save the result for the file `document` was loaded with, replacing the previous one."""
+    """Save the result for the file `document` was loaded with, replacing the previous one;
+    return the new preview image (or None)."""
     Document = get_document_model()
     DocumentText = Document.text.related.related_model
     with media_transaction.atomic():
@@ -126,7 +135,22 @@ def store(document, rendered, error):
         else:
             DocumentText.objects.filter(document_id=document.pk).delete()
         if old_preview_id is not None:
-            delete_previews([old_preview_id])
+            retire_previews([old_preview_id])
+    return image
+
+
+def retire_previews(image_ids):
+    """Delete the rows of replaced preview images, their files (original and thumbnails)
+    kept for MEDIA_REPLACED_GRACE_SECONDS, as for a replaced image: pages still cached show
+    them until refreshed; then `media_audit --delete` deletes them (cms/media/replaced.py)."""
+    Image = get_image_model()
+    for image in Image.objects.filter(pk__in=image_ids, document_preview=True):
+        retire_files([image.file.name])
+        retire_renditions(image.renditions.all())
+        ReferenceIndex.remove_for_object(image)
+        rows = Image.objects.filter(pk=image.pk)
+        # Not `.delete()`: Wagtail's post_delete handler would delete the file at once.
+        rows._raw_delete(rows.db)
 
 
 def delete_previews(image_ids):
