@@ -4,8 +4,8 @@ A 40-page, photo-like PDF of about 5 MB (one 1200 x 900 JPEG photo and a few lin
 on every page, generated in code): the wall time and the CPU time (the child process's, where
 PDFium runs, and the task's own) of `render_pdf`, which renders the first page and reads the
 text of the first MEDIA_PDF_TEXT_PAGES pages; then the whole preview task as an upload runs
-it (`update_preview`: render, store the preview image and the text, index), without the
-preview's thumbnails (its own task). Medians of several runs.
+it (`update_preview`: render, store the preview image and the text, make its thumbnails,
+queue the indexing). Medians of several runs.
 
     python tests/benchmarks/bench_documents.py [--runs 5] [--pages 40] [--no-write]
 
@@ -114,7 +114,7 @@ def main():
 
     rows = [
         ("render_pdf: first page and text, child process", *render),
-        ("update_preview: the whole task (render, store, queue indexing)", *task),
+        ("update_preview: the whole task (render, store, thumbnails, queue indexing)", *task),
     ]
     table = "\n".join(
         f"| {name} | {wall * 1000:.0f} | {child * 1000:.0f} | {own * 1000:.0f} |"
