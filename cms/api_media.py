@@ -9,7 +9,7 @@ which checks collection privacy.
 """
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import CharField, Exists, OuterRef, Q
+from django.db.models import CharField, Exists, OuterRef, Prefetch, Q
 from django.db.models.functions import Cast
 from django.urls import reverse
 from rest_framework.fields import Field
@@ -23,7 +23,7 @@ from wagtail.images import get_image_model
 from wagtail.models import Collection, Page, ReferenceIndex, Site
 
 from cms.media.api_fields import SiteImageRenditionField
-from cms.media.renditions import API_CARD, API_LARGE
+from cms.media.renditions import API_CARD, API_DOCUMENT_PREVIEW, API_LARGE
 
 
 def public_pages(site):
@@ -132,9 +132,34 @@ class PublicDocumentsAPIViewSet(PublicMediaAPIViewSet):
     linked through Wagtail's serve view."""
 
     base_serializer_class = DocumentSerializer
-    body_fields = [*BaseAPIViewSet.body_fields, "title"]
+    body_fields = [
+        *BaseAPIViewSet.body_fields,
+        "title",
+        "page_count",
+        # The first page's thumbnail (null without a preview: not a PDF, or none made).
+        APIField("preview", serializer=SiteImageRenditionField(API_DOCUMENT_PREVIEW)),
+    ]
     meta_fields = [*BaseAPIViewSet.meta_fields, "download_url"]
-    listing_default_fields = [*BaseAPIViewSet.listing_default_fields, "title", "download_url"]
+    listing_default_fields = [
+        *BaseAPIViewSet.listing_default_fields,
+        "title",
+        "download_url",
+        "page_count",
+        "preview",
+    ]
     nested_default_fields = [*BaseAPIViewSet.nested_default_fields, "title", "download_url"]
     name = "documents"
     model = get_document_model()
+
+    def prepare(self, queryset):
+        # The previews and their thumbnails for a whole page of results, in two queries.
+        Image = get_image_model()
+        return queryset.select_related("preview").prefetch_related(
+            Prefetch(
+                "preview__renditions",
+                queryset=Image.get_rendition_model().objects.filter(
+                    filter_spec=API_DOCUMENT_PREVIEW
+                ),
+                to_attr="prefetched_renditions",
+            )
+        )

@@ -3,14 +3,14 @@
 
 import copy
 
-from django.template.defaultfilters import filesizeformat
+from django.template.defaultfilters import filesizeformat, pluralize
 from wagtail import blocks
 from wagtail.documents import get_document_model
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images import get_image_model
 from wagtail.images.blocks import ImageBlock
 
-from cms.media.renditions import API_BODY
+from cms.media.renditions import API_BODY, API_DOCUMENT_PREVIEW
 from cms.site_urls import absolute_url
 
 PARAGRAPH_FEATURES = ["h3", "bold", "italic", "link", "ol", "ul"]
@@ -82,6 +82,34 @@ class GalleryBlock(blocks.ListBlock):
         description = "1 to 50 images shown as thumbnails that open large."
 
 
+class PreviewedDocumentChooserBlock(DocumentChooserBlock):
+    """Wagtail's DocumentChooserBlock, loading each document's preview image in the same query
+    (a page's documents are loaded in bulk; their previews would be one query each)."""
+
+    def bulk_to_python(self, values):
+        objects = self.model_class.objects.select_related("preview").in_bulk(values)
+        result, seen = [], set()
+        for pk in values:
+            obj = objects.get(pk)
+            # As Wagtail's: a document listed twice is two instances.
+            result.append(copy.copy(obj) if obj is not None and pk in seen else obj)
+            seen.add(pk)
+        return result
+
+
+# The file-type icon (static/img/file-types/) of documents without a preview.
+FILE_TYPE_ICONS = {
+    "pdf": "pdf",
+    "docx": "text",
+    "odt": "text",
+    "txt": "text",
+    "xlsx": "sheet",
+    "csv": "sheet",
+    "pptx": "slides",
+    "zip": "archive",
+}
+
+
 class DocumentLinkValue(blocks.StructValue):
     """Presentation of one document link, from stored fields only (no storage calls)."""
 
@@ -96,9 +124,35 @@ class DocumentLinkValue(blocks.StructValue):
         file_size = self["document"].file_size
         return filesizeformat(file_size) if file_size is not None else ""
 
+    def page_count(self):
+        return self["document"].page_count
+
+    def preview(self):
+        """The first page as an image, or None. Decorative (empty alt text): the document's
+        title, beside it inside the same link, says what the link is."""
+        image = self["document"].preview
+        if image is not None:
+            image.decorative = True
+        return image
+
+    def icon(self):
+        """Static path of the file-type icon shown when there is no preview."""
+        name = FILE_TYPE_ICONS.get(self["document"].file_extension.lower(), "file")
+        return f"img/file-types/{name}.svg"
+
+    def details(self):
+        """ "PDF, 12 pages, 1.2 MB": type, page count and size, as far as they are known."""
+        parts = [self.extension()]
+        pages = self.page_count()
+        if pages:
+            parts.append(f"{pages} page{pluralize(pages)}")
+        if self.size():
+            parts.append(self.size())
+        return ", ".join(part for part in parts if part)
+
 
 class DocumentLinkBlock(blocks.StructBlock):
-    document = DocumentChooserBlock()
+    document = PreviewedDocumentChooserBlock()
     title = blocks.CharBlock(
         required=False, max_length=255, help_text="Leave empty to use the document's own title."
     )
@@ -111,11 +165,25 @@ class DocumentLinkBlock(blocks.StructBlock):
             "url": absolute(context, document.url),
             "extension": value.extension(),
             "size": document.file_size,
+            "page_count": document.page_count,
+            "preview": preview_representation(value.preview(), context),
         }
 
     class Meta:
         icon = "doc-full"
         value_class = DocumentLinkValue
+
+
+def preview_representation(image, context):
+    """A document preview's thumbnail rendition in the API, or None."""
+    if image is None:
+        return None
+    rendition = image.get_rendition(API_DOCUMENT_PREVIEW)
+    return {
+        "url": absolute(context, rendition.url),
+        "width": rendition.width,
+        "height": rendition.height,
+    }
 
 
 class DocumentListBlock(blocks.ListBlock):

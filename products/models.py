@@ -31,6 +31,7 @@ from wagtail.search import index
 
 from cms.canonical_urls import BareUrlPage, has_query, redirect_to_query
 from cms.media.api_fields import SiteImageRenditionField
+from cms.media.models import DocumentText
 from cms.media.pictures import rendition_url
 from cms.media.prefetch import prefetch_renditions
 from cms.media.renditions import (
@@ -38,6 +39,7 @@ from cms.media.renditions import (
     API_LARGE,
     BODY,
     CARD,
+    DOCUMENT_THUMB,
     GALLERY_LARGE,
     GALLERY_THUMB,
     HERO,
@@ -285,8 +287,23 @@ class ProductPage(BareUrlPage, Page):
         index.AutocompleteField("sku"),
         index.SearchField("summary"),
         index.SearchField("body"),
+        index.SearchField("datasheet_text"),
         index.FilterField("category"),
     ]
+
+    def listed_document_ids(self):
+        """Primary keys of the documents the body's documents blocks list, from the stored
+        JSON (no query)."""
+        return listed_document_ids(self.body.raw_data)
+
+    def datasheet_text(self):
+        """The text of the PDFs the body lists (cms/media/previews.py stores it): a product
+        is found by a word that only its datasheet holds."""
+        ids = self.listed_document_ids()
+        if not ids:
+            return ""
+        texts = DocumentText.objects.filter(document_id__in=ids).order_by("document_id")
+        return "\n".join(texts.values_list("text", flat=True))
 
     def sku_search_terms(self):
         """The SKU as written and in parts ("TB-2002 TB 2002"): every search backend then finds
@@ -333,6 +350,16 @@ class ProductPage(BareUrlPage, Page):
         )
         return [link.product for link in links]
 
+    def body_document_previews(self):
+        """The preview images of the documents the body lists (loaded with the documents)."""
+        return [
+            link.preview()
+            for block in self.body
+            if block.block_type == "documents"
+            for link in block.value
+            if link["document"] is not None
+        ]
+
     def body_images(self):
         """The image instances the body renders (each use is its own instance): those of image
         blocks and those of galleries, which are rendered with different specs."""
@@ -355,6 +382,7 @@ class ProductPage(BareUrlPage, Page):
             ([self.hero_image], [HERO, OG_IMAGE]),
             (in_image_blocks, [BODY]),
             (in_galleries, [GALLERY_THUMB, GALLERY_LARGE]),
+            (self.body_document_previews(), [DOCUMENT_THUMB]),
             ([p.hero_image for p in self.related_product_pages], [CARD]),
         )
         context.update(
@@ -388,6 +416,20 @@ class ProductPage(BareUrlPage, Page):
                 "availability": "https://schema.org/InStock",
             }
         return json.dumps(data, ensure_ascii=False).translate(JSON_SCRIPT_ESCAPES)
+
+
+def listed_document_ids(raw_body):
+    """Document ids in the raw JSON of a product body's documents blocks, in order, once each.
+    A list block's items are stored as `{"type": "item", "value": ...}` (older rows: bare)."""
+    ids = []
+    for block in raw_body or []:
+        if block.get("type") != "documents":
+            continue
+        for item in block.get("value") or []:
+            link = item.get("value", item) if item.get("type") == "item" else item
+            if isinstance(link, dict) and isinstance(link.get("document"), int):
+                ids.append(link["document"])
+    return list(dict.fromkeys(ids))
 
 
 # As Django's json_script: nothing in the JSON can close the <script> element.

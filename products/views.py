@@ -1,10 +1,12 @@
 import re
 from urllib.parse import urlencode
 
+from django.db.models import Q
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from cms.canonical_urls import redirect_to_query
+from cms.media.models import CustomDocument
 from cms.media.prefetch import prefetch_renditions
 from cms.media.renditions import CARD
 from products.models import ProductPage, paginate
@@ -60,6 +62,7 @@ def search(request):
         return redirect_to_query(request, canonical)
     if results is not None:
         prefetch_renditions(([p.hero_image for p in results], [CARD]))
+        mark_found_in_documents(list(results), search_terms(query).split())
     return render(
         request,
         "products/search.html",
@@ -69,6 +72,30 @@ def search(request):
             "query_prefix": urlencode({"q": query}) + "&" if query else "",
         },
     )
+
+
+def mark_found_in_documents(products, words):
+    """Set `found_in` on each product that its card alone does not explain (no word of the
+    search in its title, SKU or summary) to the title of the first document it lists whose
+    text holds a word of the search: the result then says "in: <title>". One query for the
+    whole page of results, none when they list no documents."""
+    unexplained = {}
+    for product in products:
+        shown = f"{product.title} {product.sku} {product.summary}".casefold()
+        product.found_in = None
+        if not any(word.casefold() in shown for word in words):
+            unexplained[product] = product.listed_document_ids()
+    document_ids = {pk for ids in unexplained.values() for pk in ids}
+    if not document_ids or not words:
+        return
+    holds_a_word = Q()
+    for word in words:
+        holds_a_word |= Q(text__text__icontains=word)
+    titles = dict(
+        CustomDocument.objects.filter(holds_a_word, pk__in=document_ids).values_list("pk", "title")
+    )
+    for product, ids in unexplained.items():
+        product.found_in = next((titles[pk] for pk in ids if pk in titles), None)
 
 
 def canonical_search_params(given, page_param):

@@ -16,6 +16,7 @@ from wagtail.models import Collection
 from cms.demo.catalogue import feature_products, load_catalogue
 from cms.demo.generate import make_image, make_pdf
 from cms.media.library import add_document, add_image
+from cms.media.previews import queue_missing_previews
 from home.models import HomePage
 
 DEMO_COLLECTION = "Demo"
@@ -118,4 +119,6 @@ def load_demo():
     report.documents_created += counts["documents"]
     if feature_products(HomePage.objects.get()):
         report.messages.append("Featured products added to the home page.")
+    # Documents of an older demo database, loaded before previews existed, get theirs too.
+    queue_missing_previews()
     return report

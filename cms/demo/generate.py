@@ -92,21 +92,22 @@ def _pdf_text(text):
     return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
-def make_pdf(title, lines=()):
-    """A valid one-page A4 PDF with a title and lines of text."""
-    ops = ["BT", "/F1 20 Tf", "72 770 Td", f"({_pdf_text(title)}) Tj", "/F1 11 Tf", "0 -32 Td"]
+def _text_ops(title, lines, top=770):
+    ops = ["BT", "/F1 20 Tf", f"72 {top} Td", f"({_pdf_text(title)}) Tj", "/F1 11 Tf", "0 -32 Td"]
     for line in lines:
         ops += [f"({_pdf_text(line)}) Tj", "0 -16 Td"]
     ops.append("ET")
-    stream = "\n".join(ops).encode("latin-1")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
-    ]
+    return ops
+
+
+def _stream(data, **entries):
+    """A PDF stream object with its /Length (and any other dictionary entries)."""
+    extra = "".join(f" /{key} {value}" for key, value in entries.items())
+    return b"<< /Length %d%s >>\nstream\n%s\nendstream" % (len(data), extra.encode(), data)
+
+
+def pdf_file(objects, root=1):
+    """A PDF of these object bodies (numbered from 1), with a correct cross-reference table."""
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -115,8 +116,54 @@ def make_pdf(title, lines=()):
     xref_at = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+    out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
         len(objects) + 1,
+        root,
         xref_at,
     )
     return bytes(out)
+
+
+def make_pdf(title, lines=()):
+    """A valid one-page A4 PDF with a title and lines of text."""
+    return make_pdf_pages([(title, lines)])
+
+
+def make_pdf_pages(pages, photos=()):
+    """A valid A4 PDF of several pages, each `(title, lines)`; `photos` are JPEG bytes drawn
+    on the pages in turn (on the lower half of the page), as in a photo-heavy datasheet."""
+    # Objects: 1 catalog, 2 page tree, 3 font, then per page: page, contents[, image].
+    objects = [None, None, b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    kids = []
+    for index, (title, lines) in enumerate(pages):
+        ops = _text_ops(title, lines)
+        resources = "/Font << /F1 3 0 R >>"
+        photo = photos[index % len(photos)] if photos else None
+        page_number = len(objects) + 1
+        if photo is not None:
+            width, height = Image.open(io.BytesIO(photo)).size
+            image_number = page_number + 2
+            resources += f" /XObject << /Im1 {image_number} 0 R >>"
+            ops = ["q", "451 0 0 338 72 72 cm", "/Im1 Do", "Q", *ops]
+        page = (
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+            f"/Resources << {resources} >> /Contents {page_number + 1} 0 R >>"
+        )
+        objects += [page.encode(), _stream("\n".join(ops).encode("latin-1"))]
+        if photo is not None:
+            objects.append(
+                _stream(
+                    photo,
+                    Type="/XObject",
+                    Subtype="/Image",
+                    Width=width,
+                    Height=height,
+                    ColorSpace="/DeviceRGB",
+                    BitsPerComponent=8,
+                    Filter="/DCTDecode",
+                )
+            )
+        kids.append(f"{page_number} 0 R")
+    objects[0] = b"<< /Type /Catalog /Pages 2 0 R >>"
+    objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>".encode()
+    return pdf_file(objects)

@@ -20,10 +20,13 @@ def referenced_ids(model):
 
 
 def unused_media():
-    """Images and documents that nothing uses (Wagtail's reference index)."""
+    """Images and documents that nothing uses (Wagtail's reference index). Document previews
+    are used by their documents, not by pages: they are not listed."""
     Image, Document = get_image_model(), get_document_model()
     return (
-        Image.objects.exclude(pk__in=referenced_ids(Image)).order_by("title"),
+        Image.objects.filter(document_preview=False)
+        .exclude(pk__in=referenced_ids(Image))
+        .order_by("title"),
         Document.objects.exclude(pk__in=referenced_ids(Document)).order_by("title"),
     )
 
@@ -69,6 +72,11 @@ def image_uses(raw):
     elif isinstance(raw, list):
         for value in raw:
             yield from image_uses(value)
+
+
+def documents_without_preview():
+    """PDFs the preview task could not render (cms/media/previews.py), with the reason."""
+    return get_document_model().objects.exclude(preview_error="").order_by("title")
 
 
 def oversized_images():

@@ -23,10 +23,11 @@ from wagtail.images.models import (
     get_upload_to,
 )
 from wagtail.images.models import Image as WagtailImage
+from wagtail.search import index
 
 from cms.media import transaction as media_transaction
 from cms.media.rendering import CleanFilter
-from cms.media.tasks import generate_renditions
+from cms.media.tasks import generate_renditions, update_document_preview
 from cms.media.validation import clean_filename, validate_document, validate_image
 
 FOCAL_POINT_FIELDS = ("x", "y", "width", "height")
@@ -130,6 +131,10 @@ class CustomImage(FileTrackingMixin, AbstractImage):
         help_text="Photographer and licence, e.g. “Photo: Studio North, CC BY 4.0”.",
     )
 
+    # The first page of a PDF (cms/media/previews.py): made and deleted with its document,
+    # never listed or offered to editors (cms/media/permissions.py, wagtail_hooks.py).
+    document_preview = models.BooleanField(default=False, editable=False, db_index=True)
+
     admin_form_fields = (*WagtailImage.admin_form_fields, "credit")
     checked_as = "image"
     search_auto_update = False  # indexed by cms/index_batch.py (in bulk during an import)
@@ -137,6 +142,11 @@ class CustomImage(FileTrackingMixin, AbstractImage):
     class Meta(AbstractImage.Meta):
         verbose_name = "image"
         verbose_name_plural = "images"
+
+    @classmethod
+    def get_indexed_objects(cls):
+        # Previews are never searched for (editors do not see them): not indexed.
+        return super().get_indexed_objects().filter(document_preview=False)
 
     def get_upload_to(self, filename):
         return super().get_upload_to(clean_filename(filename))
@@ -214,8 +224,24 @@ class CustomDocument(FileTrackingMixin, AbstractDocument):
     file = models.FileField(upload_to=document_upload_to, verbose_name="file")
     # Indexed (Wagtail's is not): imports look documents up by content hash.
     file_hash = models.CharField(max_length=40, blank=True, editable=False, db_index=True)
+    # Made by the preview task (cms/media/previews.py) after the file is saved: the first page
+    # as a library image, the page count, and why there is no preview when a PDF gave none.
+    preview = models.ForeignKey(
+        CustomImage,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    page_count = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    preview_error = models.CharField(max_length=255, blank=True, editable=False)
+    # The `file_hash` the preview, page count and text were made from: the task's work is done
+    # when it equals `file_hash`.
+    previewed_hash = models.CharField(max_length=40, blank=True, editable=False)
 
     admin_form_fields = Document.admin_form_fields
+    search_fields = [*AbstractDocument.search_fields, index.SearchField("text_for_search")]
     checked_as = "document"
     search_auto_update = False  # indexed by cms/index_batch.py (in bulk during an import)
 
@@ -253,13 +279,28 @@ class CustomDocument(FileTrackingMixin, AbstractDocument):
     def file_replaced(self, old_name):
         # The old file stays: it is an earlier version (DocumentVersion), and its URL redirects
         # to the current one (cms/media/views.py serve_document).
-        pass
+        self.queue_preview()
+
+    def queue_preview(self):
+        """Preview, page count and text, in the background once the file is committed: a PDF
+        that cannot be rendered never holds up an upload, an import or a restore."""
+        pk = self.pk
+        transaction.on_commit(lambda: update_document_preview.enqueue(pk))
+
+    def text_for_search(self):
+        """The PDF's text (DocumentText), for the admin's document search."""
+        return DocumentText.objects.filter(document=self).values_list("text", flat=True).first()
+
+    @property
+    def is_pdf(self):
+        return self.file_extension.lower() == "pdf"
 
     def restore(self, version, user):
         """Make an earlier version's file the current one again (a new version entry)."""
         self.file.name = version.file.name
         self.file_size, self.file_hash = version.file_size, version.file_hash
         self.save()
+        self.queue_preview()  # a file already stored: save() saw no new file
         DocumentVersion.objects.create(
             document=self,
             file=version.file.name,
@@ -308,3 +349,20 @@ class DocumentVersion(models.Model):
 
     def __str__(self):
         return self.file.name
+
+
+class DocumentText(models.Model):
+    """The text of a PDF's first pages (cms/media/pdf_render.py says how much), kept apart
+    from the document row so that loading documents (listings, choosers, pages) never loads
+    it. Indexed for search through the products that list the document."""
+
+    document = models.OneToOneField(
+        CustomDocument, primary_key=True, on_delete=models.CASCADE, related_name="text"
+    )
+    text = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "document text"
+
+    def __str__(self):
+        return f"Text of document {self.document_id}"

@@ -91,9 +91,22 @@ class MediaPermissionPolicy(CollectionOwnershipPermissionPolicy):
         )
 
 
+class ImagePermissionPolicy(MediaPermissionPolicy):
+    """Images: as all media, and document previews (cms/media/previews.py) are left out of
+    every list Wagtail builds from the policy (the image listing, the chooser, bulk actions):
+    they belong to their documents, and no editor should pick or edit one."""
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        instances = super().instances_user_has_any_permission_for(user, actions)
+        return instances.filter(document_preview=False)
+
+    def instances_user_has_permission_for(self, user, action):
+        return self.instances_user_has_any_permission_for(user, [action])
+
+
 def image_permission_policy(image_model):
     """The policy for the image model, configured as Wagtail configures its own."""
-    return MediaPermissionPolicy(
+    return ImagePermissionPolicy(
         image_model, auth_model="wagtailimages.Image", owner_field_name="uploaded_by_user"
     )
 

@@ -41,6 +41,8 @@ HERO = RenditionSpec("hero", (PICTURE_FORMATS, "width-{480,960,1440}"))
 CARD = RenditionSpec("card", (PICTURE_FORMATS, "fill-{320x240,640x480}"))
 BODY = RenditionSpec("body", (PICTURE_FORMATS, "width-{480,960}"))
 GALLERY_THUMB = RenditionSpec("gallery_thumb", (PICTURE_FORMATS, "fill-{200x200,400x400}"))
+# A document's first page in the documents block (cms/media/previews.py).
+DOCUMENT_THUMB = RenditionSpec("document_thumb", (PICTURE_FORMATS, "width-{96,192}"))
 # Single renditions: the lightbox's large image, and the social-media preview.
 GALLERY_LARGE = RenditionSpec("gallery_large", ("format-webp", "max-1600x1600"))
 OG_IMAGE = RenditionSpec("og_image", ("format-jpeg", "fill-1200x630"))
@@ -50,6 +52,7 @@ OG_IMAGE = RenditionSpec("og_image", ("format-jpeg", "fill-1200x630"))
 API_CARD = "format-jpeg|fill-640x480"
 API_LARGE = "format-jpeg|width-1440"
 API_BODY = "format-jpeg|width-960"
+API_DOCUMENT_PREVIEW = "format-jpeg|width-192"
 
 # Wagtail's admin shows every image at this size: the image listing, the chooser's results
 # and the chosen image's preview (wagtail/images/views/images.py, views/chooser.py,
@@ -57,14 +60,26 @@ API_BODY = "format-jpeg|width-960"
 # bulk upload waits for none of them.
 ADMIN_THUMBNAIL = "max-165x165"
 
-SPECS = {spec.name: spec for spec in (HERO, CARD, BODY, GALLERY_THUMB, GALLERY_LARGE, OG_IMAGE)}
+SPECS = {
+    spec.name: spec
+    for spec in (HERO, CARD, BODY, GALLERY_THUMB, GALLERY_LARGE, OG_IMAGE, DOCUMENT_THUMB)
+}
+# Images shown only as a document's preview: their renditions, and nothing else.
+PREVIEW_SPECS = (DOCUMENT_THUMB,)
 
 
 def all_filter_specs() -> list[str]:
-    """Every filter spec any template uses: what an image needs before its first visitor."""
-    return sorted({f for spec in SPECS.values() for f in spec.filter_specs})
+    """Every filter spec any template uses for library images: what an image needs before
+    its first visitor (a document preview's specs are not among them)."""
+    specs = [spec for spec in SPECS.values() if spec not in PREVIEW_SPECS]
+    return sorted({f for spec in specs for f in spec.filter_specs})
 
 
 def ahead_of_time_specs() -> list[str]:
     """What an image's upload task makes: every template spec and the admin's thumbnail."""
     return [*all_filter_specs(), ADMIN_THUMBNAIL]
+
+
+def preview_specs() -> list[str]:
+    """What a document preview's task makes: the thumbnails the documents block shows."""
+    return sorted({f for spec in PREVIEW_SPECS for f in spec.filter_specs})

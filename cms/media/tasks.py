@@ -4,13 +4,15 @@ from django_tasks import task
 from wagtail.images import get_image_model
 
 from cms.media.rendition_sets import make_rendition_set
-from cms.media.renditions import ahead_of_time_specs
+from cms.media.renditions import ahead_of_time_specs, preview_specs
 
 
 def make_renditions(image):
     """Create every rendition the templates and the admin use for `image` (existing ones are
-    kept), from one decode of its original (cms/media/rendition_sets.py)."""
-    return make_rendition_set(image, ahead_of_time_specs())
+    kept), from one decode of its original (cms/media/rendition_sets.py). A document's preview
+    is shown only as a thumbnail: it gets those renditions only."""
+    specs = preview_specs() if image.document_preview else ahead_of_time_specs()
+    return make_rendition_set(image, specs)
 
 
 @task()
@@ -26,3 +28,12 @@ def generate_renditions(image_id, refresh_pages=False):
             from cms.media.replaced import refresh_pages_using
 
             refresh_pages_using(image)
+
+
+@task()
+def update_document_preview(document_id):
+    """A document's preview, page count and text (cms/media/previews.py): run after its file
+    is saved. Never raises for a bad PDF: the reason is kept for the media health report."""
+    from cms.media.previews import update_preview  # it uses the models, which queue this
+
+    update_preview(document_id)

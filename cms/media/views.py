@@ -29,6 +29,7 @@ def media_health(request):
             "oversized_bytes": settings.MEDIA_OVERSIZED_BYTES,
             "oversized_pixels": settings.MEDIA_OVERSIZED_PIXELS,
             "failing_documents": health.documents_failing_content_check(),
+            "without_preview": health.documents_without_preview(),
         },
     )
 

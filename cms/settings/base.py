@@ -332,6 +332,16 @@ MEDIA_REPLACED_GRACE_SECONDS = 24 * 3600
 # AVIF encoder speed (0 slowest and smallest, 10 fastest) for renditions made ahead of time
 # (cms/media/rendition_sets.py); measured in docs/media-pipeline.md.
 MEDIA_AVIF_SPEED = 8
+# PDF previews and text (cms/media/previews.py, docs/media-pipeline.md): made in a child
+# process (cms/media/pdf_worker.py) under these limits; a PDF over one gets no preview and a
+# note in the media health report. The first page is rendered to fit the box (pixels).
+MEDIA_PDF_PREVIEW_BOX = (480, 720)
+MEDIA_PDF_MAX_PAGES = 5000  # a PDF with more pages is refused
+MEDIA_PDF_TEXT_PAGES = 20  # text is read from this many first pages...
+MEDIA_PDF_TEXT_MAX_CHARS = 100_000  # ...up to this many characters
+MEDIA_PDF_TIMEOUT_SECONDS = 30  # wall time, then the child is killed
+MEDIA_PDF_CPU_SECONDS = 20
+MEDIA_PDF_MEMORY_BYTES = 512 * 1024 * 1024
 # Threads making one image's renditions (Pillow's codecs release the GIL); None: cores + 1.
 MEDIA_RENDITION_THREADS = None
 

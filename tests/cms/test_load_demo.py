@@ -90,3 +90,22 @@ def test_load_demo_makes_no_superuser_with_debug_off(media, settings):
     assert "No superuser created: DEBUG is off" in output
     assert "catalogue-admin" not in output
     assert ProductPage.objects.live().count() == 24
+
+
+def test_demo_documents_get_previews(client, django_capture_on_commit_callbacks):
+    """`make run`'s product pages show each datasheet's first page (the preview tasks run
+    once the demo is committed), and documents of an older demo database get theirs on the
+    next load."""
+    with django_capture_on_commit_callbacks(execute=True):
+        run_load_demo()
+    documents = get_document_model().objects.all()
+    assert documents and all(d.preview_id and d.page_count == 1 for d in documents)
+
+    product = ProductPage.objects.live().first()
+    html = client.get(product.url).content.decode()
+    assert 'class="document-link__thumb"' in html and "(PDF, 1 page, " in html
+
+    get_document_model().objects.update(preview=None, page_count=None, previewed_hash="")
+    with django_capture_on_commit_callbacks(execute=True):
+        run_load_demo()
+    assert all(d.preview_id and d.page_count == 1 for d in get_document_model().objects.all())

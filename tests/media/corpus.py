@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw
 from wagtail.images import get_image_model
 from wagtail.models import Collection
 
-from cms.demo.generate import make_image, make_pdf
+from cms.demo.generate import make_image, make_pdf, pdf_file
 
 
 def encode(image, fmt, **options):
@@ -225,3 +225,156 @@ HOSTILE_NAMES = [
     ("x.php.jpg", "x_php.jpg"),
     (".hidden.jpg", "hidden.jpg"),
 ]
+
+
+# Hostile PDFs: each passes the upload check (a header and an end-of-file marker) and must end
+# with no preview and a reason (cms/media/previews.py), without harming the task's process.
+# (name, bytes, words the reason holds)
+
+
+def pdf_with_catalog(extra, objects=()):
+    """A one-page PDF whose catalog carries `extra` entries (and more objects after 5)."""
+    page = (
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>"
+    )
+    stream = b"BT /F1 20 Tf 72 770 Td (Hello) Tj ET"
+    return pdf_file(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R " + extra + b" >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            page,
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+            b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+            *objects,
+        ]
+    )
+
+
+def pdf_with_javascript():
+    return pdf_with_catalog(b"/OpenAction << /S /JavaScript /JS (app.alert\\(1\\)) >>")
+
+
+def pdf_with_named_javascript():
+    """Document-level JavaScript in the names tree, its keys hex-encoded (no "/JavaScript"
+    or "/JS" in the bytes for a scan to find): PDFium counts it."""
+    return pdf_with_catalog(
+        b"/Names << /#4a#61#76#61#53#63#72#69#70#74 6 0 R >>",
+        [
+            b"<< /Names [(run) 7 0 R] >>",
+            b"<< /S /#4a#61#76#61#53#63#72#69#70#74 /#4a#53 (app.alert\\(1\\)) >>",
+        ],
+    )
+
+
+def pdf_claiming_pages(count):
+    """A page tree that claims `count` pages and holds one."""
+    return make_pdf("Pages").replace(b"/Count 1", b"/Count %d" % count)
+
+
+def pdf_with_many_pages(count):
+    """A page tree of `count` real pages (distinct page objects sharing one content stream):
+    about 100 bytes a page."""
+    stream = b"BT /F1 20 Tf 72 770 Td (Page) Tj ET"
+    pages = [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 3 0 R >>"] * count
+    kids = b" ".join(b"%d 0 R" % (4 + n) for n in range(count))
+    return pdf_file(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, count),
+            b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+            *pages,
+        ]
+    )
+
+
+def pdf_with_broken_xref():
+    """Cross-reference table, trailer and objects all garbage: nothing to repair from."""
+    return b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 9 0 R\nendobj\nxref\n0 1\nzzzz\n" + (
+        b"trailer\n<< /Root 7 0 R >>\nstartxref\n999999\n%%EOF\n"
+    )
+
+
+def pdf_with_cyclic_page_tree():
+    """A page tree whose node is its own child."""
+    return make_pdf("Loop").replace(b"/Kids [3 0 R]", b"/Kids [2 0 R]")
+
+
+@functools.cache
+def pdf_content_bomb(inflated=768 * 1024 * 1024):
+    """A page whose content stream is ~1 MB of Flate that inflates to `inflated` bytes of
+    spaces (PDFium decodes a content stream whole, before drawing it)."""
+    compressor = zlib.compressobj(9)
+    chunk = b" " * (1024 * 1024)
+    data = b"".join(compressor.compress(chunk) for _ in range(inflated // len(chunk)))
+    data += compressor.flush()
+    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>"
+    return pdf_file(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            page,
+            b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(data), data),
+        ]
+    )
+
+
+@functools.cache
+def pdf_image_bomb(side=40_000):
+    """A page drawing one side x side RGB image whose Flate data inflates to 4.8 GB."""
+    compressor = zlib.compressobj(9)
+    row = b"\x00" * (side * 3)
+    data = b"".join(compressor.compress(row) for _ in range(side)) + compressor.flush()
+    content = b"q 595 0 0 842 0 0 cm /Im1 Do Q"
+    page = (
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /XObject << /Im1 5 0 R >> >> /Contents 4 0 R >>"
+    )
+    image = (
+        b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB "
+        b"/BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n%s\nendstream"
+        % (side, side, len(data), data)
+    )
+    return pdf_file(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            page,
+            b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
+            image,
+        ]
+    )
+
+
+def hostile_pdf_cases():
+    """PDFs that must get no preview: (name, bytes, words of the reason)."""
+    return [
+        ("javascript.pdf", pdf_with_javascript(), "JavaScript"),
+        ("named-javascript.pdf", pdf_with_named_javascript(), "JavaScript"),
+        ("many-pages.pdf", pdf_with_many_pages(6000), "6000 pages (the limit is 5000)"),
+        ("broken-xref.pdf", pdf_with_broken_xref(), "PDFium cannot read it"),
+        ("content-bomb.pdf", pdf_content_bomb(), "memory"),
+    ]
+
+
+def awkward_pdf_cases():
+    """Malformed or oversized PDFs that PDFium reads safely (it repairs or ignores what is
+    wrong, and draws a huge image at the page's scale): a preview, within the limits."""
+    return [
+        ("claims-pages.pdf", pdf_claiming_pages(100_000_000)),
+        ("page-loop.pdf", pdf_with_cyclic_page_tree()),
+        ("image-bomb.pdf", pdf_image_bomb()),
+    ]
+
+
+def pdf_cpu_burner(fills=300_000):
+    """A 17 KB page that fills the whole page `fills` times: seconds of CPU for PDFium."""
+    data = zlib.compress(b"0.5 g 0 0 595 842 re f\n" * fills, 9)
+    return pdf_file(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+            b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(data), data),
+        ]
+    )

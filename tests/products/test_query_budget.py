@@ -133,3 +133,17 @@ def test_rendering_makes_no_storage_calls_once_renditions_exist(client, catalogu
     for url in urls:
         assert client.get(url).status_code == 200  # pictures from the cache
     assert CountingStorage.calls == {}
+
+
+def test_product_page_queries_stay_flat_with_document_previews(
+    client, catalogue, django_capture_on_commit_callbacks
+):
+    """Previews come with their documents (one query for the block's documents) and their
+    thumbnails with the page's one rendition query."""
+    with django_capture_on_commit_callbacks(execute=True):
+        one = product_with(catalogue, n_images=1, n_documents=1)
+        ten = product_with(catalogue, n_images=1, n_documents=10)
+    assert client.get(ten.url).content.decode().count('class="document-link__thumb"') == 10
+
+    assert queries_for(client, one.url) == PRODUCT_PAGE_QUERIES
+    assert queries_for(client, ten.url) == PRODUCT_PAGE_QUERIES
