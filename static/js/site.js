@@ -3,7 +3,6 @@
   const toggle = document.querySelector(".site-nav__toggle");
   const nav = document.getElementById("site-nav");
   if (!toggle || !nav) return;
-  document.documentElement.classList.add("js");
   toggle.addEventListener("click", () => {
     const open = toggle.getAttribute("aria-expanded") === "true";
     toggle.setAttribute("aria-expanded", String(!open));
