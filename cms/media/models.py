@@ -134,6 +134,12 @@ class CustomImage(FileTrackingMixin, AbstractImage):
     # The first page of a PDF (cms/media/previews.py): made and deleted with its document,
     # never listed or offered to editors (cms/media/permissions.py, wagtail_hooks.py).
     document_preview = models.BooleanField(default=False, editable=False, db_index=True)
+    # Shown until a rendition loads (cms/media/placeholders.py), made with the renditions;
+    # empty until then, and the picture renders without them.
+    dominant_colour = models.CharField(max_length=7, blank=True, editable=False)
+    placeholder = models.TextField(
+        blank=True, editable=False, help_text="A tiny blurred preview, as a data: URI."
+    )
 
     admin_form_fields = (*WagtailImage.admin_form_fields, "credit")
     checked_as = "image"
@@ -156,6 +162,9 @@ class CustomImage(FileTrackingMixin, AbstractImage):
 
     def set_file_metadata(self):
         self._set_image_file_metadata()
+        # The old file's placeholder would show the old picture: the new one comes with the
+        # new file's renditions.
+        self.dominant_colour = self.placeholder = ""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

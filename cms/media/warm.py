@@ -1,4 +1,4 @@
-"""Backfill renditions for the whole library (manage.py warm_renditions)."""
+"""Backfill renditions and placeholders for the whole library (manage.py warm_renditions)."""
 
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -14,6 +14,7 @@ from cms.media.renditions import ahead_of_time_specs
 class WarmReport:
     images: int = 0
     created: int = 0
+    placeholders: int = 0
     failed: list = field(default_factory=list)  # (image id, title, error)
 
 
@@ -22,28 +23,32 @@ def missing_specs(image, specs, existing):
 
 
 def warm_chunk(image_ids):
-    """Create the missing renditions of these images; return (created, failures)."""
+    """Create the missing renditions and placeholders of these images; return
+    (renditions created, placeholders created, failures)."""
     Image = get_image_model()
     specs = ahead_of_time_specs()
     Rendition = Image.get_rendition_model()
     existing = set(
         Rendition.objects.filter(image_id__in=image_ids).values_list("image_id", "filter_spec")
     )
-    created, failures = 0, []
+    created, placeholders, failures = 0, 0, []
     for image in Image.objects.filter(pk__in=image_ids):
         todo = missing_specs(image, specs, existing)
-        if not todo:
+        had_placeholder = bool(image.dominant_colour)
+        if not todo and had_placeholder:
             continue
         try:
             make_rendition_set(image, todo)
             created += len(todo)
         except Exception as error:  # noqa: BLE001 - one broken original must not stop the rest
             failures.append((image.pk, image.title, str(error)[:200]))
-    return created, failures
+        placeholders += not had_placeholder and bool(image.dominant_colour)
+    return created, placeholders, failures
 
 
 def warm_renditions(jobs=1, chunk_size=20, progress=None):
-    """Create every missing rendition the templates use, for every image. Idempotent.
+    """Create every missing rendition the templates use, and every missing placeholder, for
+    every image. Idempotent.
 
     `jobs` > 1 spreads the images over that many processes (one per core); `progress` is
     called with (images done, images in all) after each chunk.
@@ -55,8 +60,9 @@ def warm_renditions(jobs=1, chunk_size=20, progress=None):
 
     def record(chunk, result):
         nonlocal done
-        created, failures = result
+        created, placeholders, failures = result
         report.created += created
+        report.placeholders += placeholders
         report.failed.extend(failures)
         done += len(chunk)
         if progress:

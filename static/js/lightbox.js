@@ -25,7 +25,7 @@
   const show = (index) => {
     current = (index + links.length) % links.length;
     const link = links[current];
-    const thumb = link.querySelector("img");
+    const thumb = link.querySelector("picture img");
     image.src = link.href;
     image.alt = thumb ? thumb.alt : "";
     count.textContent = `${current + 1} / ${links.length}`;

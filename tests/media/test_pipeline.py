@@ -220,10 +220,10 @@ def test_warm_renditions_backfills_once():
     out = StringIO()
     call_command("warm_renditions", stdout=out, stderr=StringIO())
     expected = len(images) * len(ahead_of_time_specs())
-    assert f"3 images checked, {expected} renditions created." in out.getvalue()
+    assert f"3 images checked, {expected} renditions and 3 placeholders created." in out.getvalue()
     out = StringIO()
     call_command("warm_renditions", stdout=out, stderr=StringIO())
-    assert "3 images checked, 0 renditions created." in out.getvalue()
+    assert "3 images checked, 0 renditions and 0 placeholders created." in out.getvalue()
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

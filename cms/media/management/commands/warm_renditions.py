@@ -31,7 +31,10 @@ class Command(BaseCommand):
         report = warm_renditions(jobs=jobs, progress=progress)
         if tty:
             sys.stderr.write("\n")
-        self.stdout.write(f"{report.images} images checked, {report.created} renditions created.")
+        self.stdout.write(
+            f"{report.images} images checked, {report.created} renditions and "
+            f"{report.placeholders} placeholders created."
+        )
         for pk, title, error in report.failed:
             self.stderr.write(f"image {pk} “{title}”: {error}")
         if report.failed:
