@@ -89,20 +89,38 @@ class PublicMediaAPIViewSet(BaseAPIViewSet):
 
 class PublicImagesAPIViewSet(PublicMediaAPIViewSet):
     """`/api/v2/images/`: images live public pages use, as JPEG renditions (the specs the API
-    links, made ahead of time with the rest); no tags, no original."""
+    links, made ahead of time with the rest), with the dominant colour and blurred preview a
+    client shows until a rendition loads (empty until the image's renditions are made); no
+    tags, no original."""
 
     body_fields = [
         *BaseAPIViewSet.body_fields,
         "title",
         "width",
         "height",
+        "dominant_colour",
+        "placeholder",
         APIField("card", serializer=SiteImageRenditionField(API_CARD, source="*")),
         APIField("large", serializer=SiteImageRenditionField(API_LARGE, source="*")),
     ]
-    listing_default_fields = [*BaseAPIViewSet.listing_default_fields, "title", "card", "large"]
+    listing_default_fields = [
+        *BaseAPIViewSet.listing_default_fields,
+        "title",
+        "card",
+        "large",
+        "dominant_colour",
+        "placeholder",
+    ]
     # Nested in pages (a product's hero_image): no renditions unless asked for, so a page
-    # listing makes no rendition queries per product.
-    nested_default_fields = [*BaseAPIViewSet.nested_default_fields, "title"]
+    # listing makes no rendition queries per product; the placeholder is on the image's row.
+    nested_default_fields = [
+        *BaseAPIViewSet.nested_default_fields,
+        "title",
+        "width",
+        "height",
+        "dominant_colour",
+        "placeholder",
+    ]
     name = "images"
     model = get_image_model()
 

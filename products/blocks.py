@@ -43,6 +43,8 @@ class ProductImageBlock(ImageBlock):
             "url": absolute(context, rendition.url),
             "width": rendition.width,
             "height": rendition.height,
+            "dominant_colour": value.dominant_colour,
+            "placeholder": value.placeholder,
         }
 
 

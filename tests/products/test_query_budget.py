@@ -11,6 +11,7 @@ from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from cms.media.rendition_sets import add_placeholder
 from tests.factories import (
     DocumentFactory,
     ImageFactory,
@@ -31,7 +32,12 @@ SMALL = (48, 36)  # tiny originals: the renditions are cheap to make
 
 
 def small_image():
-    return ImageFactory(size=SMALL)
+    """A small image with its placeholder, as the upload's task leaves it: pictures render
+    with their previews, which come with the image rows the page already loads."""
+    image = ImageFactory(size=SMALL)
+    add_placeholder(image)
+    assert image.placeholder
+    return image
 
 
 def product_with(catalogue, n_images, n_documents, n_related=1):
