@@ -25,7 +25,8 @@ web-server:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx wrk; }
 
 # Browser tests use Debian's Chromium (Playwright may not download its own browsers here),
-# axe-core and the Nu HTML Checker (npm, pinned in tests/e2e/package-lock.json; Java runs it).
+# axe-core, the Nu HTML Checker and Lighthouse (npm, pinned in tests/e2e/package-lock.json;
+# Java runs the Nu checker).
 CHECKERS := tests/e2e/node_modules/.package-lock.json
 
 browser: $(CHECKERS)

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from wagtail.images import get_image_model
 
+from cms.media.rendition_sets import add_placeholder
 from products.models import ProductPage
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -24,6 +26,9 @@ def demo_pages(site_url, settings):
     # Renditions are made as the pages ask for them, not for all 43 demo images up front.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     call_command("load_demo", stdout=StringIO())
+    # Pictures as visitors see them once the upload tasks have run: over their placeholders.
+    for image in get_image_model().objects.all():
+        add_placeholder(image)
     # The demo product with the most to check: gallery (lightbox), documents and specs.
     product = next(
         page
