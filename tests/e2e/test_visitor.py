@@ -5,6 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from cms.media.rendition_sets import add_placeholder
 from cms.media.renditions import HERO
 from tests.e2e.conftest import assert_images_loaded
 from tests.factories import ImageFactory, ProductCategoryFactory, ProductPageFactory, gallery_block
@@ -27,6 +28,8 @@ def catalogue_with_products(catalogue):
         ImageFactory(title=f"View {n}", description=f"View {n} of the lamp", size=(320, 240))
         for n in range(3)
     ]
+    for image in gallery:
+        add_placeholder(image)  # thumbnails over their previews, as after the upload task
     lamp = ProductPageFactory(
         parent=catalogue,
         title="Brass lamp",
@@ -87,6 +90,28 @@ def test_gallery_lightbox_with_mouse_and_keyboard(
     dialog.get_by_role("button", name="Close").click()
     expect(dialog).to_be_hidden()
     expect(thumbnails.nth(0)).to_be_focused()
+
+
+def test_small_screen_menu_is_folded_from_the_start_and_open_without_javascript(
+    browser, site_url, catalogue_with_products
+):
+    phone = {"width": 390, "height": 800}
+    page = browser.new_page(viewport=phone)
+    page.goto(site_url + "/")
+    menu = page.get_by_role("button", name="Menu")
+    expect(menu).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
+    menu.click()
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+    page.close()
+
+    context = browser.new_context(java_script_enabled=False, viewport=phone)
+    page = context.new_page()
+    page.goto(site_url + "/")
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+    expect(page.get_by_role("button", name="Menu")).to_be_hidden()
+    context.close()
 
 
 def test_gallery_works_without_javascript(browser, site_url, catalogue_with_products):
