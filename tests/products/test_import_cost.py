@@ -27,8 +27,10 @@ pytestmark = pytest.mark.django_db
 # were batched per model (cms/index_batch.py). As counted on PostgreSQL + Redis + S3 too.
 # 152 and 155 before PDF previews: the PDF's preview task adds 70 (78 on PostgreSQL; previews.py:
 # store the preview image, its thumbnails and the text, then index the document and, through
-# the reference index, its product again, now with the datasheet's text).
-QUERIES_PER_PRODUCT = {"sqlite": 222, "postgresql": 233}
+# the reference index, its product again, now with the datasheet's text). Placeholders add
+# one UPDATE per new image (the three photos and the PDF's preview), stored with its
+# renditions (cms/media/placeholders.py).
+QUERIES_PER_PRODUCT = {"sqlite": 226, "postgresql": 237}
 
 
 def bundle(folder, first, count):
