@@ -19,7 +19,7 @@ import requests
 from cms.cache_headers import bypass_cookie_value
 from cms.demo.generate import make_image
 from tests.products.catalogue_helpers import manifest, write_bundle, zip_folder
-from tests.scale.nodes import ADMIN_DSN, ADMIN_PASSWORD, DATABASE, ROOT, two_nodes
+from tests.scale.nodes import ADMIN_DSN, ADMIN_PASSWORD, ROOT, two_nodes
 
 PRODUCT = "/products/oak-dining-chair/"
 
@@ -393,7 +393,7 @@ def test_a_database_restart_costs_requests_not_the_app_servers(nodes):
         cut = connection.execute(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
             "WHERE datname = %s AND pid <> pg_backend_pid()",
-            [DATABASE],
+            [nodes.database],
         ).fetchone()[0]
     assert cut > 0
     statuses = [
