@@ -73,6 +73,7 @@ def reload_urls():
 SITE_MODULES = {"tests/scale/test_one_node.py", "tests/scale/test_two_nodes.py"}
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of xdist's: none without it (-p no:xdist)
 def pytest_xdist_make_scheduler(config, log):
     """For `-n` with xdist's default `--dist load`: each test on its own, in collection order,
     except each site module, sent whole to one worker; the largest units first (xdist's
