@@ -9,15 +9,20 @@ INSTALLED := $(VENV)/.installed
 run: demo ## Set up, migrate, load demo content and serve on 127.0.0.1:8000
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
+# The suites run in two pytest-xdist worker processes (one per core here); how tests are shared
+# out between them: tests/conftest.py, pytest_xdist_make_scheduler.
+PARALLEL := -n 2
+
 test: install lint browser web-server ## Set up and run the whole suite, in both worlds
-	$(BIN)/python -m pytest --ignore=tests/e2e --ignore=tests/scale
+	$(BIN)/python -m pytest $(PARALLEL) --ignore=tests/e2e --ignore=tests/scale
 	$(BIN)/python -m pytest tests/e2e
 	$(MAKE) test-scale
 
 # The suite again on PostgreSQL + Redis + S3 (SeaweedFS, started and stopped by
-# tests/scale/services.py), plus the two-node site behind nginx (tests/scale/).
+# tests/scale/services.py, which gives each xdist worker buckets and Redis databases of its
+# own), plus the two-node site behind nginx (tests/scale/).
 test-scale: install web-server
-	$(BIN)/python -m tests.scale.services --ignore=tests/e2e -m "not local_media"
+	$(BIN)/python -m tests.scale.services $(PARALLEL) --ignore=tests/e2e -m "not local_media"
 
 # nginx for the two-node tests, wrk for the load benchmark (Debian packages).
 web-server:

@@ -77,6 +77,31 @@ def reload_urls():
     reload()
 
 
+# pytest-xdist (`-n 2`: Makefile, PARALLEL). The modules that start a site for their tests,
+# which build on each other, must run whole on one worker; every other test may go anywhere,
+# but in collection order, where pytest-django puts the transactional tests last (each leaves
+# the database empty behind it). xdist's `loadfile` breaks that order, and its `loadgroup`
+# groups nothing under pytest 9 (it renames item._nodeid, which pytest 9 no longer reads).
+SITE_MODULES = {"tests/scale/test_one_node.py", "tests/scale/test_two_nodes.py"}
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of xdist's: none without it (-p no:xdist)
+def pytest_xdist_make_scheduler(config, log):
+    """For `-n` with xdist's default `--dist load`: each test on its own, in collection order,
+    except each site module, sent whole to one worker; the largest units first (xdist's
+    --loadscope-reorder), so no worker is left alone with a site module at the end."""
+    if config.getvalue("dist") != "load":
+        return None  # another --dist, asked for by name
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SiteModulesWhole(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            module = nodeid.split("::", 1)[0]
+            return module if module in SITE_MODULES else nodeid
+
+    return SiteModulesWhole(config, log)
+
+
 def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_SESSION_MEDIA_ROOT, ignore_errors=True)
     shutil.rmtree(settings.TEST_DATA_DIR, ignore_errors=True)

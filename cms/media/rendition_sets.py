@@ -28,7 +28,7 @@ the fast path fails for an image.
 import logging
 import math
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from io import BytesIO
 
@@ -275,6 +275,24 @@ def threads():
     return getattr(settings, "MEDIA_RENDITION_THREADS", None) or (os.cpu_count() or 1) + 1
 
 
+# (process id, size, pool): see encoding_pool().
+_encoding_pool = None
+
+
+def encoding_pool():
+    """The process's pool of encoding threads, made on first use and kept, instead of a pool
+    (and its threads) started and joined for every image. A forked child (warm_renditions
+    --jobs) inherits the pool but none of its threads, and a changed MEDIA_RENDITION_THREADS
+    asks for another size: both get a new pool (the old one's threads end once nothing
+    refers to it)."""
+    global _encoding_pool
+    key = (os.getpid(), threads())
+    if _encoding_pool is None or _encoding_pool[:2] != key:
+        pool = ThreadPoolExecutor(max_workers=key[1], thread_name_prefix="rendition-encode")
+        _encoding_pool = (*key, pool)
+    return _encoding_pool[2]
+
+
 def delete_files(renditions):
     for rendition in renditions:
         try:
@@ -292,12 +310,15 @@ def generate(image, plans, data, full_size):
     # Slowest first: AVIF, then the largest outputs, so no thread is left with a long tail.
     order = {"avif": 0, "webp": 1, "jpeg": 2, "png": 3}
     plans = sorted(plans, key=lambda p: (order[p.output_format], -p.geometry.size[0]))
-    with ThreadPoolExecutor(max_workers=threads()) as pool:
-        # The resizes are queued first: an encode waiting for its picture never blocks one.
-        resized = {g: pool.submit(pyramid.resize, g) for g in geometries}
-        jobs = [
-            pool.submit(lambda p: render(image, p, resized[p.geometry].result()), p) for p in plans
-        ]
+    pool = encoding_pool()
+    # The resizes are queued before the encodes that wait for them, and the pool starts jobs
+    # in order: when an encode starts, its resize (which waits for nothing) has started too,
+    # even with several images' jobs in the pool at once.
+    resized = {g: pool.submit(pyramid.resize, g) for g in geometries}
+    jobs = [
+        pool.submit(lambda p: render(image, p, resized[p.geometry].result()), p) for p in plans
+    ]
+    wait(jobs)
     made = [job.result() for job in jobs if not job.exception()]
     failed = next((job.exception() for job in jobs if job.exception()), None)
     if failed is not None:

@@ -67,6 +67,8 @@ if os.environ.get("DATABASE_URL", "").startswith("postgres"):
     INSTALLED_APPS.append("django.contrib.postgres")
 
 MIDDLEWARE = [
+    # First: reads what any answer left of the request body (cms/request_body.py).
+    "cms.request_body.ReadWholeBodyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "cms.cache_headers.EdgeCacheMiddleware",

@@ -5,6 +5,7 @@ thumbnails made ahead of time."""
 
 import io
 import math
+import threading
 from unittest import mock
 
 import pytest
@@ -172,6 +173,31 @@ def test_a_rendition_made_meanwhile_wins_and_no_file_is_left(no_upload_task):
     assert made["format-jpeg|width-100"].file.name == on_demand.file.name
     assert Rendition.objects.filter(image=image).count() == 2
     assert audit_media().orphans == []
+
+
+def test_encoding_threads_are_kept_and_follow_the_setting(no_upload_task, settings):
+    """One pool of MEDIA_RENDITION_THREADS encoding threads per process, image after image (a
+    pool per image started threads for each); a new size gets a new pool."""
+    specs = ["format-avif|width-120", "format-webp|width-120", "format-jpeg|width-160"]
+    used = []
+    render = rendition_sets.render
+
+    def recording(*args):
+        used.append(threading.current_thread())
+        return render(*args)
+
+    settings.MEDIA_RENDITION_THREADS = 2
+    with mock.patch.object(rendition_sets, "render", side_effect=recording):
+        for n in range(3):
+            rendition_sets.make_rendition_set(new_image(JPEG, f"p{n}.jpg"), specs)
+        two = set(used)
+        settings.MEDIA_RENDITION_THREADS = 1
+        used.clear()
+        for n in range(2):
+            rendition_sets.make_rendition_set(new_image(JPEG, f"q{n}.jpg"), specs)
+    assert len(two) <= 2
+    assert len(set(used)) == 1 and not set(used) & two
+    assert Rendition.objects.count() == 5 * len(specs)
 
 
 def test_a_failed_store_leaves_no_file(no_upload_task):

@@ -18,17 +18,10 @@ from string import Template
 import psycopg
 import redis
 
-from tests.scale.services import (
-    NODES_MEDIA_BUCKET,
-    NODES_RENDITIONS_BUCKET,
-    REDIS,
-    free_port,
-    wait_for_port,
-)
+from tests.scale.services import REDIS, free_port, share, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "cms" / "deploy"
-DATABASE = "catalogue_nodes"
 ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 ADMIN_PASSWORD = "two-nodes-admin-2026"  # noqa: S105 - a throwaway local site
 
@@ -39,6 +32,7 @@ class Nodes:
     app: list
     env: dict
     folder: Path
+    database: str = ""  # the two nodes' PostgreSQL database
     processes: dict = field(default_factory=dict)
 
     def manage(self, *args):
@@ -62,15 +56,15 @@ class Nodes:
             process.kill()
 
 
-def recreate_database():
+def recreate_database(name):
     with psycopg.connect(ADMIN_DSN, autocommit=True) as c:
-        c.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        c.execute(f"CREATE DATABASE {DATABASE}")
+        c.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        c.execute(f"CREATE DATABASE {name}")
 
 
-def drop_database():
+def drop_database(name):
     with psycopg.connect(ADMIN_DSN, autocommit=True) as c:
-        c.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+        c.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def nginx_config(
@@ -173,21 +167,23 @@ def one_node_local_media():
 
 @contextlib.contextmanager
 def two_nodes(gunicorn_workers=2):
-    """Two gunicorns on loopback ports behind nginx; yields a Nodes."""
+    """Two gunicorns on loopback ports behind nginx; yields a Nodes. Its buckets, Redis
+    databases and PostgreSQL database are this xdist worker's (tests/scale/services.py)."""
+    mine = share(os.environ.get("PYTEST_XDIST_WORKER"))
     folder = Path(tempfile.mkdtemp(prefix="catalogue-nodes-"))
     nginx_port, *app_ports = (free_port() for _ in range(3))
     nginx_url = f"http://127.0.0.1:{nginx_port}"
-    s3_renditions = f"{os.environ['S3_ENDPOINT_URL']}/{NODES_RENDITIONS_BUCKET}"
+    s3_renditions = f"{os.environ['S3_ENDPOINT_URL']}/{mine.nodes_renditions_bucket}"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "cms.settings.production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "HTTPS": "false",
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
-        "REDIS_URL": REDIS.rsplit("/", 1)[0] + "/12",  # and 13: not the test suite's
-        "S3_BUCKET": NODES_MEDIA_BUCKET,
-        "S3_RENDITIONS_BUCKET": NODES_RENDITIONS_BUCKET,
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{mine.nodes_database}",
+        "REDIS_URL": f"{REDIS}/{mine.nodes_redis_db}",  # and the next: not the test suite's
+        "S3_BUCKET": mine.nodes_media_bucket,
+        "S3_RENDITIONS_BUCKET": mine.nodes_renditions_bucket,
         "S3_PUBLIC_URL": f"{nginx_url}/media",
         "FRONTEND_CACHE_URL": nginx_url,
         "FRONTEND_CACHE_SECRET": secrets.token_urlsafe(32),
@@ -201,10 +197,16 @@ def two_nodes(gunicorn_workers=2):
     }
     # Empty caches, as the database and buckets are new: a rendition cached by an earlier run
     # (same image id, same file hash) would point at a file that is gone.
-    for url in (env["REDIS_URL"], env["REDIS_URL"].rsplit("/", 1)[0] + "/13"):
-        redis.Redis.from_url(url).flushdb()
-    nodes = Nodes(nginx_url, [f"http://127.0.0.1:{p}" for p in app_ports], env, folder)
-    recreate_database()
+    for db in (mine.nodes_redis_db, mine.nodes_redis_db + 1):
+        redis.Redis.from_url(f"{REDIS}/{db}").flushdb()
+    nodes = Nodes(
+        nginx_url,
+        [f"http://127.0.0.1:{p}" for p in app_ports],
+        env,
+        folder,
+        database=mine.nodes_database,
+    )
+    recreate_database(nodes.database)
     try:
         nodes.manage("migrate", "--noinput")
         nodes.manage("collectstatic", "--noinput")
@@ -242,4 +244,4 @@ def two_nodes(gunicorn_workers=2):
             print(f"logs kept in {folder}")
         else:
             shutil.rmtree(folder, ignore_errors=True)
-        drop_database()
+        drop_database(nodes.database)
