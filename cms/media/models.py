@@ -142,6 +142,8 @@ class CustomImage(FileTrackingMixin, AbstractImage):
     )
 
     admin_form_fields = (*WagtailImage.admin_form_fields, "credit")
+    # The admin's listing and chooser filter previews out, searches included.
+    search_fields = [*AbstractImage.search_fields, index.FilterField("document_preview")]
     checked_as = "image"
     search_auto_update = False  # indexed by cms/index_batch.py (in bulk during an import)
 

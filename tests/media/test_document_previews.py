@@ -249,3 +249,14 @@ def test_a_rendered_page_the_image_check_refuses_is_a_noted_failure(
     assert document.preview is None and document.page_count is None
     assert document.preview_error.startswith("No preview: the rendered page was refused (")
     assert document.previewed_hash == document.file_hash
+
+
+def test_searching_the_image_library_in_the_admin_works_with_previews_left_out(client, admin_user):
+    """The permission policy filters previews out of the admin's image listing; a search
+    there must be able to filter on that too (a server error in the scale run found it)."""
+    from tests.media.test_editor_media_rights import upload_image
+
+    client.force_login(admin_user)
+    upload_image(client, title="Uploaded on A")
+    response = client.get("/admin/images/?q=Uploaded")
+    assert response.status_code == 200 and "Uploaded on A" in response.content.decode()

@@ -518,5 +518,5 @@ def test_cached_pages_outlive_the_app_servers(nodes):
     nodes.stop("a")
     nodes.stop("b")
     response = requests.get(nodes.nginx + PRODUCT, timeout=30)
-    assert response.status_code == 200 and "Oak dining chair, oiled" in response.text
+    assert response.status_code == 200 and "Oak dining chair" in response.text
     assert response.headers["X-Cache-Status"] in ("HIT", "STALE")
