@@ -279,17 +279,11 @@ class CustomDocument(FileTrackingMixin, AbstractDocument):
 
             transaction.on_commit(lambda: refresh_pages_using(self))
         if new_file:
-            DocumentVersion.objects.create(
-                document=self,
-                file=self.file.name,
-                file_size=self.file_size,
-                file_hash=self.file_hash,
-                uploaded_by_id=getattr(self.changed_by, "pk", None) or self.uploaded_by_user_id,
-            )
+            self.record_version(getattr(self.changed_by, "pk", None) or self.uploaded_by_user_id)
 
     def file_replaced(self, old_name):
         # The old file stays: it is an earlier version (DocumentVersion), and its URL redirects
-        # to the current one (cms/media/views.py serve_document).
+        # to the current one (cms/media/document_versions.py).
         self.queue_preview()
 
     def queue_preview(self):
@@ -312,13 +306,17 @@ class CustomDocument(FileTrackingMixin, AbstractDocument):
         self.file_size, self.file_hash = version.file_size, version.file_hash
         self.save()
         self.queue_preview()  # a file already stored: save() saw no new file
+        self.record_version(user.pk, restored_from=version)
+
+    def record_version(self, user_id, restored_from=None):
+        """Record the current file as the newest version (cms/media/document_versions.py)."""
         DocumentVersion.objects.create(
             document=self,
-            file=version.file.name,
-            file_size=version.file_size,
-            file_hash=version.file_hash,
-            uploaded_by=user,
-            restored_from=version,
+            file=self.file.name,
+            file_size=self.file_size,
+            file_hash=self.file_hash,
+            uploaded_by_id=user_id,
+            restored_from=restored_from,
         )
 
 

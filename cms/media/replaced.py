@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from wagtail.images.models import Filter
 
 from cms.media.models import RetiredFile
 
@@ -46,8 +47,6 @@ def retire_renditions(renditions):
 
 def stale_renditions(image):
     """The renditions made for a focal point the image no longer has."""
-    from wagtail.images.models import Filter
-
     return [
         rendition
         for rendition in image.renditions.all()
