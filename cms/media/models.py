@@ -131,6 +131,22 @@ class CustomImage(FileTrackingMixin, AbstractImage):
         help_text="Photographer and licence, e.g. “Photo: Studio North, CC BY 4.0”.",
     )
 
+    # Rights (catalogue format 1.1): shown with the credit, and `expires` is the last day the
+    # image may be shown on public pages (cms/media/rights.py).
+    licence = models.CharField(max_length=255, blank=True, help_text="e.g. “CC BY 4.0”.")
+    source = models.URLField(
+        max_length=500, blank=True, help_text="Where the image came from (an http(s) address)."
+    )
+    expires = models.DateField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="The last day the image may be shown on public pages.",
+    )
+    # A 64-bit perceptual hash as 16 hex digits (cms/media/duplicates.py), made with the
+    # renditions: near-identical pictures have hashes a few bits apart.
+    perceptual_hash = models.CharField(max_length=16, blank=True, editable=False, db_index=True)
+
     # The first page of a PDF (cms/media/previews.py): made and deleted with its document,
     # never listed or offered to editors (cms/media/permissions.py, wagtail_hooks.py).
     document_preview = models.BooleanField(default=False, editable=False, db_index=True)
@@ -141,7 +157,7 @@ class CustomImage(FileTrackingMixin, AbstractImage):
         blank=True, editable=False, help_text="A tiny blurred preview, as a data: URI."
     )
 
-    admin_form_fields = (*WagtailImage.admin_form_fields, "credit")
+    admin_form_fields = (*WagtailImage.admin_form_fields, "credit", "licence", "source", "expires")
     # The admin's listing and chooser filter previews out, searches included.
     search_fields = [*AbstractImage.search_fields, index.FilterField("document_preview")]
     checked_as = "image"
