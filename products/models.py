@@ -31,6 +31,7 @@ from wagtail.search import index
 
 from cms.canonical_urls import BareUrlPage, has_query, redirect_to_query
 from cms.media.api_fields import SiteImageRenditionField
+from cms.media.crop_fields import FocalPointModelField, check_inside
 from cms.media.models import DocumentText
 from cms.media.pictures import rendition_url
 from cms.media.prefetch import prefetch_renditions
@@ -243,6 +244,9 @@ class ProductPage(BareUrlPage, Page):
         blank=True,
         help_text="Alt text for the hero on this page only; leave empty to use the image's own.",
     )
+    # The hero's own focal area on this page (cms/media/crops.py), over the image's own:
+    # {"x", "y", "width", "height"}, or null to follow the image.
+    hero_focal_point = FocalPointModelField("hero crop", null=True, blank=True)
     body = StreamField(ProductBodyBlock(), blank=True)
 
     content_panels = [
@@ -261,7 +265,11 @@ class ProductPage(BareUrlPage, Page):
             help_text="Shown as cards at the foot of the page, in this order.",
         ),
     ]
-    media_panels = [FieldPanel("hero_image"), FieldPanel("hero_alt")]
+    media_panels = [
+        FieldPanel("hero_image"),
+        FieldPanel("hero_alt"),
+        FieldPanel("hero_focal_point"),
+    ]
     # Wagtail 8's own page settings (privacy, schedule) live in the side panels; this tab holds
     # the product's catalogue data.
     settings_panels = [
@@ -331,6 +339,11 @@ class ProductPage(BareUrlPage, Page):
 
     def clean(self):
         super().clean()
+        if self.hero_focal_point and self.hero_image_id:
+            try:
+                check_inside(self.hero_focal_point, self.hero_image)
+            except ValidationError as error:
+                raise ValidationError({"hero_focal_point": error}) from error
         if self.sku:
             clash = ProductPage.objects.filter(sku=self.sku).exclude(pk=self.pk).first()
             if clash:

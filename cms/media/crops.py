@@ -1,0 +1,93 @@
+"""Per-use focal points: one use of an image (a product's hero, a body image, a gallery item)
+cropped around its own focal area instead of the library image's.
+
+A use stores its focal point as `{"x", "y", "width", "height"}` (original pixels, upright,
+`x`, `y` its top left corner, as catalogue format 1.1 writes it). Wagtail's own fields hold
+the centre instead (`focal_point_x` = x + width // 2): `wagtail_fields` and
+`library_focal_point` convert, so a rectangle goes in and comes out the same.
+
+A use is rendered from a copy of the image instance with the focal point fields overridden
+(`for_use`): Wagtail keys renditions by `focal_point_key`, a hash of those fields, so the
+use's `fill-` renditions are rows of their own beside the library image's, and every other
+use of the image is untouched. Renditions without a crop (`width-`, `max-`) do not depend
+on the focal point and are shared.
+"""
+
+import copy
+from io import BytesIO
+
+from PIL import Image as PILImage
+
+FIELDS = ("x", "y", "width", "height")
+
+
+def focal_point_value(rect):
+    """A focal point tuple `(x, y, width, height)` as a use stores it (None stays None)."""
+    return dict(zip(FIELDS, rect, strict=True)) if rect else None
+
+
+def as_rect(value):
+    """A stored focal point (dict) as a tuple, or None when there is none or it is malformed."""
+    if not isinstance(value, dict):
+        return None
+    rect = tuple(value.get(name) for name in FIELDS)
+    return rect if all(type(n) is int for n in rect) else None
+
+
+def focal_point_problem(rect, size):
+    """Why the focal area `rect` does not fit an image of `size` (width, height), or None."""
+    x, y, width, height = rect
+    image_width, image_height = size
+    if width < 1 or height < 1:
+        return "a focal point's width and height are at least 1"
+    if x < 0 or y < 0 or x + width > image_width or y + height > image_height:
+        return (
+            f"the focal point {x},{y} {width}x{height} lies outside the image "
+            f"({image_width}x{image_height} pixels)"
+        )
+    return None
+
+
+def image_size(existing, data):
+    """The upright size of an image: a library item's stored size, else read from the
+    header of its bytes (the EXIF orientation applied, as the library stores it)."""
+    if existing is not None:
+        return (existing.width, existing.height)
+    from cms.media.rendition_sets import upright_size
+
+    with PILImage.open(BytesIO(data)) as picture:
+        return upright_size(picture)
+
+
+def wagtail_fields(rect):
+    """Wagtail's focal point fields (centre, width, height) for a top-left rectangle."""
+    x, y, width, height = rect
+    return {
+        "focal_point_x": x + width // 2,
+        "focal_point_y": y + height // 2,
+        "focal_point_width": width,
+        "focal_point_height": height,
+    }
+
+
+def library_focal_point(image):
+    """The library image's own focal point as a top-left rectangle tuple, or None."""
+    centre_x, centre_y, width, height = (getattr(image, f"focal_point_{name}") for name in FIELDS)
+    if None in (centre_x, centre_y, width, height):
+        return None
+    return (centre_x - width // 2, centre_y - height // 2, width, height)
+
+
+def for_use(image, value):
+    """`image` as one use with the stored focal point `value` shows it: a copy with the focal
+    point fields overridden (never saved), or `image` itself when the use has none."""
+    rect = as_rect(value)
+    if image is None or rect is None:
+        return image
+    used = copy.copy(image)
+    # Renditions prefetched for the image instance are keyed by its focal point, not this one.
+    used.__dict__.pop("prefetched_renditions", None)
+    for name, number in wagtail_fields(rect).items():
+        setattr(used, name, number)
+    used.use_focal_point = rect
+    return used
