@@ -13,7 +13,7 @@ from wagtail.images import get_image_model
 from wagtail.images.blocks import ImageBlock
 
 from cms.media.crop_fields import FocalPointFormField, check_inside, parse_focal_point
-from cms.media.crops import for_use
+from cms.media.crops import focal_point_value, for_use
 from cms.media.renditions import API_BODY, API_DOCUMENT_PREVIEW
 from cms.site_urls import absolute_url
 
@@ -116,6 +116,9 @@ class ProductImageBlock(ImageBlock):
             "height": rendition.height,
             "dominant_colour": value.dominant_colour,
             "placeholder": value.placeholder,
+            # This use's own focal point (cms/media/crops.py), or None: the image's applies.
+            "focal_point": getattr(value, "use_focal_point", None)
+            and focal_point_value(value.use_focal_point),
         }
 
 

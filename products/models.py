@@ -32,6 +32,7 @@ from wagtail.search import index
 from cms.canonical_urls import BareUrlPage, has_query, redirect_to_query
 from cms.media.api_fields import SiteImageRenditionField
 from cms.media.crop_fields import FocalPointModelField, check_inside
+from cms.media.crops import for_use
 from cms.media.models import DocumentText
 from cms.media.pictures import rendition_url
 from cms.media.prefetch import prefetch_renditions
@@ -147,7 +148,7 @@ class ProductIndexPage(Page):
         context = super().get_context(request, *args, **kwargs)
         listing = listing or self.listing(request)
         page_obj = listing.page
-        prefetch_renditions(([p.hero_image for p in page_obj], [CARD]))
+        prefetch_renditions((hero_images(page_obj), [CARD]))
         filters = {"category": listing.category.slug} if listing.category else {}
         if listing.sort != "title":
             filters["sort"] = listing.sort
@@ -325,13 +326,25 @@ class ProductPage(BareUrlPage, Page):
         APIField("category_name"),
         APIField("tags"),
         APIField("hero_image"),
-        APIField("hero_card", serializer=SiteImageRenditionField(API_CARD, source="hero_image")),
-        APIField("hero_large", serializer=SiteImageRenditionField(API_LARGE, source="hero_image")),
+        APIField("hero_focal_point"),
+        APIField(
+            "hero_card", serializer=SiteImageRenditionField(API_CARD, source="hero_image_for_use")
+        ),
+        APIField(
+            "hero_large",
+            serializer=SiteImageRenditionField(API_LARGE, source="hero_image_for_use"),
+        ),
         APIField("body"),
     ]
 
     parent_page_types = ["products.ProductIndexPage"]
     subpage_types = []
+
+    @property
+    def hero_image_for_use(self):
+        """The hero as this page shows it: cropped around the page's own focal point when it
+        has one (cms/media/crops.py), else the image itself."""
+        return for_use(self.hero_image, self.hero_focal_point)
 
     @property
     def category_name(self):
@@ -361,7 +374,9 @@ class ProductPage(BareUrlPage, Page):
         links = self.related_products.filter(product__live=True).select_related(
             "product", "product__hero_image", "product__category"
         )
-        return [link.product for link in links]
+        products = [link.product for link in links]
+        hero_images(products)
+        return products
 
     def body_document_previews(self):
         """The preview images of the documents the body lists (loaded with the documents)."""
@@ -386,6 +401,7 @@ class ProductPage(BareUrlPage, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
+        self.hero_image = self.hero_image_for_use
         if self.hero_image and self.hero_alt:
             self.hero_image.contextual_alt_text = self.hero_alt
         in_image_blocks, in_galleries = self.body_images()
@@ -429,6 +445,15 @@ class ProductPage(BareUrlPage, Page):
                 "availability": "https://schema.org/InStock",
             }
         return json.dumps(data, ensure_ascii=False).translate(JSON_SCRIPT_ESCAPES)
+
+
+def hero_images(products):
+    """The hero of each product as its cards show it (its own crop applied, in place), for
+    prefetching: None where a product has none."""
+    for product in products:
+        if product.hero_image is not None and product.hero_focal_point:
+            product.hero_image = product.hero_image_for_use
+    return [product.hero_image for product in products]
 
 
 def listed_document_ids(raw_body):

@@ -91,3 +91,36 @@ def for_use(image, value):
         setattr(used, name, number)
     used.use_focal_point = rect
     return used
+
+
+def crops_of(image_ids=None):
+    """{image id: {rect: {use, ...}}}: the uses that crop these images (all, when None)."""
+    # Uses live in product pages: the media app asks the products app, as for the pages
+    # refreshed when an image changes (cms/media/replaced.py).
+    from products.crop_uses import crops_of as product_crops
+
+    return product_crops(image_ids)
+
+
+def make_crop_renditions(image, rects):
+    """Make, for each `rect: uses` of `image`, the renditions those uses show with that focal
+    point (cms/media/renditions.py, USE_SPECS); those that exist are kept. Renditions that do
+    not crop (`width-`, `max-`) are the image's own, shared by every use."""
+    from cms.media.rendition_sets import make_rendition_set
+    from cms.media.renditions import use_filter_specs
+
+    for rect, uses in rects.items():
+        make_rendition_set(for_use(image, focal_point_value(rect)), use_filter_specs(uses))
+
+
+def crop_keys(image):
+    """The focal point keys of `image`'s renditions that some use's crop needs."""
+    from wagtail.images.models import Filter
+
+    from cms.media.renditions import use_filter_specs
+
+    keys = set()
+    for rect, uses in crops_of([image.pk]).get(image.pk, {}).items():
+        used = for_use(image, focal_point_value(rect))
+        keys.update(Filter(spec=spec).get_cache_key(used) for spec in use_filter_specs(uses))
+    return keys

@@ -420,3 +420,16 @@ def test_a_turned_image_is_checked_upright(tmp_path, y, ok):
         ],
     }
     assert run_import(write_bundle(tmp_path / "b", data, files))[0] is ok
+
+
+def test_imported_crops_are_rendered_before_the_first_visitor(
+    tmp_path, client, django_capture_on_commit_callbacks
+):
+    Rendition = get_image_model().get_rendition_model()
+    with django_capture_on_commit_callbacks(execute=True):
+        ok, _, err = run_import(write_bundle(tmp_path / "b", manifest_1_1()))
+    assert ok, err
+    page = ProductPage.objects.get(sku="CH-1001")
+    before = Rendition.objects.count()
+    assert client.get(page.url).status_code == 200
+    assert Rendition.objects.count() == before
