@@ -6,13 +6,18 @@ import copy
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat, pluralize
 from wagtail import blocks
-from wagtail.blocks.struct_block import StructBlockValidationError
+from wagtail.blocks.struct_block import BlockGroup, StructBlockValidationError
 from wagtail.documents import get_document_model
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images import get_image_model
 from wagtail.images.blocks import ImageBlock
 
-from cms.media.crop_fields import FocalPointFormField, check_inside, parse_focal_point
+from cms.media.crop_fields import (
+    FocalPointFormField,
+    FocalPointInput,
+    check_inside,
+    parse_focal_point,
+)
 from cms.media.crops import focal_point_value, for_use
 from cms.media.renditions import API_BODY, API_DOCUMENT_PREVIEW
 from cms.site_urls import absolute_url
@@ -27,8 +32,8 @@ def first_library_image():
 class FocalPointBlock(blocks.FieldBlock):
     """A use's own focal point (cms/media/crops.py): a dict, or None to follow the image's."""
 
-    def __init__(self, **kwargs):
-        self.field = FocalPointFormField(required=False)
+    def __init__(self, use="image", **kwargs):
+        self.field = FocalPointFormField(required=False, widget=FocalPointInput(use=use))
         super().__init__(**kwargs)
 
     def to_python(self, value):
@@ -52,12 +57,15 @@ class ProductImageBlock(ImageBlock):
     where a use has one, so existing rows and imports compare as before.
     """
 
-    def __init__(self, **kwargs):
+    def __init__(self, use="image", **kwargs):
         super().__init__(**kwargs)
         # ImageBlock fixes its child blocks in its constructor (no local_blocks argument).
-        focal_point = FocalPointBlock(label="Crop for this use")
+        # `use` (renditions.USE_SPECS) is what the crop chooser previews.
+        focal_point = FocalPointBlock(use=use, label="Crop for this use")
         focal_point.set_name("focal_point")
         self.child_blocks["focal_point"] = focal_point
+        # The form's layout was fixed from the three children too (StructBlock.__init__).
+        self.meta.form_layout = BlockGroup([*self.meta.form_layout.children, "focal_point"])
 
     def _struct_value_to_image(self, struct_value):
         image = struct_value.get("image")
@@ -144,7 +152,7 @@ class CaptionedImageBlock(blocks.StructBlock):
 
 class GalleryBlock(blocks.ListBlock):
     def __init__(self, **kwargs):
-        super().__init__(ProductImageBlock(), min_num=1, max_num=50, **kwargs)
+        super().__init__(ProductImageBlock(use="gallery"), min_num=1, max_num=50, **kwargs)
 
     def get_preview_value(self):
         images = list(get_image_model().objects.order_by("pk")[:4])

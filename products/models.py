@@ -31,7 +31,7 @@ from wagtail.search import index
 
 from cms.canonical_urls import BareUrlPage, has_query, redirect_to_query
 from cms.media.api_fields import SiteImageRenditionField
-from cms.media.crop_fields import FocalPointModelField, check_inside
+from cms.media.crop_fields import FocalPointInput, FocalPointModelField, check_inside
 from cms.media.crops import for_use
 from cms.media.models import DocumentText
 from cms.media.pictures import rendition_url
@@ -269,7 +269,7 @@ class ProductPage(BareUrlPage, Page):
     media_panels = [
         FieldPanel("hero_image"),
         FieldPanel("hero_alt"),
-        FieldPanel("hero_focal_point"),
+        FieldPanel("hero_focal_point", widget=FocalPointInput(use="hero")),
     ]
     # Wagtail 8's own page settings (privacy, schedule) live in the side panels; this tab holds
     # the product's catalogue data.

@@ -9,6 +9,7 @@ rectangle drawn on the picture with a preview of each rendition of the use.
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
 
 from cms.media.crops import FIELDS, focal_point_problem
 
@@ -52,16 +53,31 @@ def check_inside(value, image):
 
 
 class FocalPointInput(forms.TextInput):
-    """A text input that crop-chooser.js finds by its `data-crop-chooser` attribute."""
+    """A text input that crop-chooser.js finds by its `data-crop-chooser` attribute (the use:
+    a key of renditions.USE_SPECS). The chooser reads the chosen image from the input whose
+    id is this one's with `image` for `focal_point` (`id_hero_image`,
+    `body-0-value-image-image`)."""
 
-    def __init__(self, attrs=None):
+    def __init__(self, use="image", attrs=None):
         defaults = {
-            "data-crop-chooser": "",
+            "data-crop-chooser": use,
             "placeholder": "x, y, width, height",
-            "inputmode": "numeric",
             "autocomplete": "off",
+            "spellcheck": "false",
         }
         super().__init__({**defaults, **(attrs or {})})
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        # Resolved when rendered: the admin's URLs are not loaded when blocks are defined.
+        context["widget"]["attrs"]["data-crop-preview-url"] = reverse(
+            "media_crop_preview", args=[0]
+        )
+        return context
+
+    class Media:
+        js = ["js/crop-chooser.js"]
+        css = {"all": ["css/crop-chooser.css"]}
 
     def format_value(self, value):
         if isinstance(value, dict):
@@ -70,7 +86,7 @@ class FocalPointInput(forms.TextInput):
 
 
 class FocalPointFormField(forms.Field):
-    widget = FocalPointInput
+    widget = FocalPointInput  # give `widget=FocalPointInput(use=...)` for a use other than image
 
     def __init__(self, **kwargs):
         kwargs.setdefault("help_text", HELP)
