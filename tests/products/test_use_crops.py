@@ -10,6 +10,7 @@ from django.core.files.base import ContentFile
 from PIL import Image as PILImage
 from wagtail.blocks.struct_block import StructBlockValidationError
 from wagtail.images import get_image_model
+from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
 
 from cms.media.warm import warm_renditions
 from products.blocks import ProductImageBlock
@@ -265,3 +266,59 @@ def test_hero_crop_outside_the_image_is_a_form_error(catalogue):
     with pytest.raises(ValidationError) as error:
         page.full_clean()
     assert "hero_focal_point" in error.value.message_dict
+
+
+# Through the admin's page form, without JavaScript: the crop is a text field.
+
+
+def admin_form(image, hero_crop="", gallery_crop=""):
+    use = {"image": image.pk, "alt_text": "Brass lamp", "decorative": ""}
+    return nested_form_data(
+        {
+            "title": "Brass lamp",
+            "slug": "brass-lamp",
+            "sku": "LA-1",
+            "summary": "A lamp.",
+            "hero_image": image.pk,
+            "hero_focal_point": hero_crop,
+            "body": streamfield(
+                [
+                    (
+                        "gallery",
+                        {
+                            "0": {
+                                "value": {**use, "focal_point": gallery_crop},
+                                "deleted": "",
+                                "order": "0",
+                                "id": "",
+                            },
+                            "count": "1",
+                        },
+                    )
+                ]
+            ),
+            "related_products": inline_formset([]),
+        }
+    )
+
+
+def test_admin_form_stores_crops_and_refuses_one_outside_the_image(admin_client, catalogue):
+    image = ImageFactory(size=(64, 48))
+    url = f"/admin/pages/add/products/productpage/{catalogue.pk}/"
+
+    response = admin_client.post(url, admin_form(image, hero_crop="0, 0, 65, 10"))
+    assert response.status_code == 200
+    assert "lies outside the image (64x48 pixels)" in response.content.decode()
+    response = admin_client.post(url, admin_form(image, gallery_crop="60, 0, 10, 10"))
+    assert response.status_code == 200
+    assert "lies outside the image (64x48 pixels)" in response.content.decode()
+    assert not ProductPage.objects.filter(sku="LA-1").exists()
+
+    response = admin_client.post(
+        url, admin_form(image, hero_crop="0, 0, 64, 48", gallery_crop="8, 4, 20, 10")
+    )
+    assert response.status_code == 302
+    page = ProductPage.objects.get(sku="LA-1")
+    assert page.hero_focal_point == {"x": 0, "y": 0, "width": 64, "height": 48}
+    gallery = page.body.get_prep_value()[0]["value"][0]["value"]
+    assert gallery["focal_point"] == {"x": 8, "y": 4, "width": 20, "height": 10}
