@@ -433,3 +433,17 @@ def test_imported_crops_are_rendered_before_the_first_visitor(
     before = Rendition.objects.count()
     assert client.get(page.url).status_code == 200
     assert Rendition.objects.count() == before
+
+
+def test_an_admin_focal_point_at_the_edge_exports_inside_the_image(tmp_path):
+    assert run_import(write_bundle(tmp_path / "b", MANIFEST))[0]
+    chair = get_image_model().objects.get(title="Oak chair, front")  # 64x48
+    # As Wagtail's focal point chooser may store a 21 px wide area at the right edge.
+    chair.focal_point_x, chair.focal_point_y = 54, 40
+    chair.focal_point_width, chair.focal_point_height = 21, 17
+    chair.save()
+    exported = export_manifest(tmp_path / "out")
+    rect = exported["media"]["images/ch-1001.jpg"]["focal_point"]
+    assert rect == {"x": 43, "y": 31, "width": 21, "height": 17}
+    ok, _, err = run_import(tmp_path / "out")  # a valid bundle
+    assert ok, err
