@@ -7,7 +7,7 @@ from wagtail.images import get_image_model
 from wagtail.images.views import images
 from wagtail.permissions import register_permission_policy
 
-from cms.media import document_versions
+from cms.media import document_versions, duplicate_views
 from cms.media.permissions import document_permission_policy, image_permission_policy
 from cms.media.views import explain_media_in_use, media_health
 
@@ -39,6 +39,20 @@ def register_document_versions_urls():
             document_versions.restore,
             name="media_document_restore",
         ),
+    ]
+
+
+@hooks.register("register_admin_urls", order=-1)
+def register_near_duplicate_urls():
+    """The multiple upload that also warns of near-duplicates, at Wagtail's own path (this
+    comes first, so it answers), and the merge of near-duplicates."""
+    return [
+        path(
+            "images/multiple/add/",
+            duplicate_views.AddImagesView.as_view(),
+            name="media_add_multiple_images",
+        ),
+        path("media/merge-images/", duplicate_views.merge_images, name="media_merge_images"),
     ]
 
 
