@@ -165,3 +165,19 @@ def near_duplicate_groups():
     groups = [sorted(ids) for ids in groups.values() if len(ids) > 1]
     images = get_image_model().objects.in_bulk([pk for ids in groups for pk in ids])
     return sorted(([images[pk] for pk in ids] for ids in groups), key=lambda g: g[0].pk)
+
+
+def import_warning(path, data, library):
+    """The warning an import gives for a file new to the library that looks like a library
+    image (`library`: LibraryHashes), or "". Never raises: a file Pillow cannot draft has
+    already been reported by the upload checks."""
+    try:
+        value = hash_of_file(data)
+    except Exception:  # noqa: BLE001
+        return ""
+    ids = library.near(value)
+    if not ids:
+        return ""
+    image = get_image_model().objects.get(pk=ids[0])
+    near = NearDuplicate(image, product_counts([image.pk])[image.pk])
+    return f"{path} looks like library image {near.describe()}"

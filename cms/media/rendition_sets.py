@@ -46,7 +46,7 @@ from willow.image import AvifImageFile
 from willow.plugins.pillow import PillowImage
 
 from cms.media import transaction as media_transaction
-from cms.media.duplicates import perceptual_hash, save_perceptual_hash
+from cms.media.duplicates import perceptual_hash
 from cms.media.placeholders import make_placeholder, save_placeholder
 from cms.media.rendering import clean_picture
 
@@ -379,8 +379,7 @@ def add_placeholder(image):
             picture.draft(None, (PLACEHOLDER_SOURCE_SIDE, PLACEHOLDER_SOURCE_SIDE))
             picture.load()
         picture = clean_picture(picture)
-        save_placeholder(image, make_placeholder(picture))
-        save_perceptual_hash(image, perceptual_hash(picture))
+        save_placeholder(image, make_placeholder(picture), perceptual_hash(picture))
     except Exception:  # noqa: BLE001 - a missing or broken original: no placeholder
         logger.exception("Placeholder of image %s", image.pk)
 
@@ -405,8 +404,7 @@ def create_renditions(image, filters):
         if plans:
             made, placeholder, fingerprint = generate(image, plans, data, full_size)
             created = store(image, made)
-            save_placeholder(image, placeholder)
-            save_perceptual_hash(image, fingerprint)
+            save_placeholder(image, placeholder, fingerprint)
     except Exception:  # noqa: BLE001 - Wagtail's path makes them, or raises its own error
         logger.exception("Rendition set of image %s: falling back to Wagtail", image.pk)
         fallback = [f for f in filters if f.spec not in created]

@@ -24,6 +24,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from types import MappingProxyType
 
 from django.conf import settings
@@ -36,6 +37,7 @@ from wagtail.locks import BasicLock, ScheduledForPublishLock, WorkflowLock
 from wagtail.models import Collection, Page, Site
 from wagtail.permissions import policy_registry
 
+from cms.media.duplicates import LibraryHashes, import_warning
 from cms.media.library import content_hash
 from cms.media.validation import read_limit, validate_document, validate_image
 from products.catalogue.block_converters import clean_markup, converter, use_alt
@@ -458,6 +460,20 @@ class Planning:
         except ValidationError as error:
             for message in error.messages:
                 self.errors.add(self.refs_by_path[path][0].where, message)
+            return
+        if kind == "image":
+            self.warn_near_duplicate(path, data)
+
+    @cached_property
+    def library_hashes(self):
+        return LibraryHashes()
+
+    def warn_near_duplicate(self, path, data):
+        """An image new to the library that looks like one in it (cms/media/duplicates.py):
+        a warning at its first reference; it is imported all the same."""
+        warning = import_warning(path, data, self.library_hashes)
+        if warning:
+            self.report.warnings.add(self.refs_by_path[path][0].where, warning)
 
     def check_media_details(self):
         for path, place in self.manifest.media_places.items():
