@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
+from django.db.models import ManyToOneRel
 from wagtail import blocks
 from wagtail.blocks import StreamValue
 from wagtail.fields import StreamField
@@ -124,18 +125,18 @@ def plan_merge(keep, others):
             page_ids.add(int(object_id))
         else:
             objects.add((content_type, object_id))
-    for relation in image_model._meta.related_objects:
-        if relation.many_to_one and not issubclass(relation.related_model, image_model):
-            if relation.related_model is image_model.get_rendition_model():
-                continue
-            rows = relation.related_model.objects.filter(**{f"{relation.field.name}__in": mapping})
-            if issubclass(relation.related_model, Page):
-                page_ids.update(rows.values_list("pk", flat=True))
-            else:
-                content_type = ContentType.objects.get_for_model(relation.related_model)
-                objects.update(
-                    (content_type.pk, str(pk)) for pk in rows.values_list("pk", flat=True)
-                )
+    # Foreign keys to images, hidden ones (related_name="+", as on heroes) included.
+    for relation in image_model._meta.get_fields(include_hidden=True):
+        if not isinstance(relation, ManyToOneRel):
+            continue
+        if relation.related_model is image_model.get_rendition_model():
+            continue
+        rows = relation.related_model.objects.filter(**{f"{relation.field.name}__in": mapping})
+        if issubclass(relation.related_model, Page):
+            page_ids.update(rows.values_list("pk", flat=True))
+        else:
+            content_type = ContentType.objects.get_for_model(relation.related_model)
+            objects.update((content_type.pk, str(pk)) for pk in rows.values_list("pk", flat=True))
     drafts = Page.objects.filter(has_unpublished_changes=True, latest_revision__isnull=False)
     for page in drafts.exclude(pk__in=page_ids).select_related("latest_revision"):
         if rewrite_instance(page.latest_revision.as_object(), mapping):

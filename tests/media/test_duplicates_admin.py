@@ -264,3 +264,16 @@ def test_the_health_report_lists_the_groups_with_a_merge_link(admin_client, merg
         assert f'href="/admin/images/{image.pk}/"' in html
     query = "&amp;".join(f"image={image.pk}" for image in (keep, *others))
     assert f'href="/admin/media/merge-images/?{query}"' in html
+
+
+def test_a_page_the_index_has_not_seen_is_found_through_its_foreign_key(moderator, catalogue):
+    keep = library_image(PHOTO, "Oak chair")
+    copy = library_image(smaller_copy(PHOTO), "Copy", "b.jpg")
+    # Made live from code: no revision, and its index task never ran (no commit in a test).
+    page = ProductPageFactory(parent=catalogue, title="From code", hero_image=copy)
+    plan = merge.plan_merge(keep, [copy])
+    assert [p.pk for p in plan.pages] == [page.pk]
+    merge.apply_merge(plan, moderator)
+    page = Page.objects.get(pk=page.pk).specific
+    assert page.hero_image_id == keep.pk and page.live
+    assert not Image.objects.filter(pk=copy.pk).exists()
