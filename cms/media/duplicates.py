@@ -94,9 +94,13 @@ class NearDuplicate:
     products: int
 
     def describe(self):
-        """“#12 “Oak chair”, used on 4 products”"""
-        uses = f"{self.products} product" + ("" if self.products == 1 else "s")
-        return f"#{self.image.pk} “{self.image.title}”, used on {uses}"
+        return describe(self.image, self.products)
+
+
+def describe(image, products):
+    """#12 “Oak chair”, used on 4 products"""
+    uses = f"{products} product" + ("" if products == 1 else "s")
+    return f"#{image.pk} “{image.title}”, used on {uses}"
 
 
 def product_counts(image_ids):
@@ -167,17 +171,36 @@ def near_duplicate_groups():
     return sorted(([images[pk] for pk in ids] for ids in groups), key=lambda g: g[0].pk)
 
 
-def import_warning(path, data, library):
-    """The warning an import gives for a file new to the library that looks like a library
-    image (`library`: LibraryHashes), or "". Never raises: a file Pillow cannot draft has
-    already been reported by the upload checks."""
-    try:
-        value = hash_of_file(data)
-    except Exception:  # noqa: BLE001
-        return ""
-    ids = library.near(value)
-    if not ids:
-        return ""
-    image = get_image_model().objects.get(pk=ids[0])
-    near = NearDuplicate(image, product_counts([image.pk])[image.pk])
-    return f"{path} looks like library image {near.describe()}"
+class ImportCheck:
+    """Near-duplicates among the images new to the library in one import: each file compared
+    as it is read, then the library images they look like looked up for all of them at once
+    (titles and product counts: two queries per import, not per file)."""
+
+    def __init__(self):
+        self.library = None
+        self.found = []  # (where, path, library image id)
+
+    def check(self, where, path, data):
+        """Compare a new image file's bytes with the library. Never raises: a file Pillow
+        cannot draft has been reported by the upload checks already."""
+        try:
+            value = hash_of_file(data)
+        except Exception:  # noqa: BLE001
+            return
+        self.library = self.library or LibraryHashes()
+        ids = self.library.near(value)
+        if ids:
+            self.found.append((where, path, ids[0]))
+
+    def warnings(self):
+        """(where, message) of each new image that looks like a library image."""
+        if not self.found:
+            return []
+        ids = sorted({pk for _, _, pk in self.found})
+        images = get_image_model().objects.in_bulk(ids)
+        counts = product_counts(ids)
+        return [
+            (where, f"{path} looks like library image {describe(images[pk], counts[pk])}")
+            for where, path, pk in self.found
+            if pk in images
+        ]
