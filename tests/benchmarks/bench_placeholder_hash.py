@@ -112,13 +112,16 @@ def main():
     for width, height in SIZES:
         content = make_photo("Bench photo", width, height, quality=90)
         rows.append((width, height, len(content), *measure(content, args.runs)))
+    end_load = os.getloadavg()
     lines = [
         "## Placeholder and perceptual hash in the pipeline "
         "(`make bench`: tests/benchmarks/bench_placeholder_hash.py)",
         "",
-        f"Machine: {machine()}. Load average at the start: "
-        f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}. SQLite, local media; the rendition set "
-        f"of the {len(ahead_of_time_specs())} specs an upload makes, each run for a new image; "
+        f"Machine: {machine()}. Load average (1, 5, 15 min) at the start: "
+        f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, at the end: "
+        f"{end_load[0]:.2f} {end_load[1]:.2f} {end_load[2]:.2f}. SQLite, local media; the "
+        f"rendition set of the {len(ahead_of_time_specs())} specs an upload makes, each run "
+        "for a new image; "
         f"medians of {args.runs}. Placeholder and hash are timed inside the real set, where "
         "they run (from the smallest level of its decode, stored by the placeholder's UPDATE: "
         "no extra query).",

@@ -51,9 +51,7 @@ def bundle(folder):
     return write_bundle(folder, data, files)
 
 
-def test_a_near_duplicate_is_a_located_warning_and_is_imported_all_the_same(
-    tmp_path, catalogue
-):
+def test_a_near_duplicate_is_a_located_warning_and_is_imported_all_the_same(tmp_path, catalogue):
     Image = get_image_model()
     chair = Image(
         title="Oak chair",
