@@ -1,9 +1,10 @@
-"""Admin views for near-duplicate images: the upload warning and the merge.
+"""Admin views for near-duplicate images: the upload warnings and the merge.
 
-The upload warning extends Wagtail's own duplicate check of the multiple-upload view
-(`find_image_duplicates`, byte-identical files only) to near-duplicates: the same answer
-(`duplicate: true` with a confirmation box) that Wagtail's script already shows with "keep
-the new image" and "delete it" buttons, so no script of ours is needed. The new image's
+The upload warnings extend Wagtail's own duplicate checks (`find_image_duplicates`,
+byte-identical files only) of the multiple upload and of the image chooser's Upload tab to
+near-duplicates: the same answers (`duplicate: true` with a confirmation box; the chooser's
+`duplicate_found` step) that Wagtail's scripts already handle with "keep the new image" and
+"use the existing one, delete the new", so no script of ours is needed. The new image's
 perceptual hash is made here, from the uploaded bytes (a small draft decode), so the editor
 is told at once rather than after the rendition task.
 """
@@ -13,9 +14,11 @@ from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.http import urlencode
 from wagtail.admin import messages
+from wagtail.admin.modal_workflow import render_modal_workflow
 from wagtail.images import get_image_model
-from wagtail.images.views import multiple
+from wagtail.images.views import chooser, multiple
 
 from cms.media.duplicates import (
     hash_of_file,
@@ -32,14 +35,7 @@ class AddImagesView(multiple.AddView):
     in the library."""
 
     def save_object(self, form):
-        # Read before the save: the storage may move a large upload's temporary file away.
-        upload = form.cleaned_data["file"]
-        upload.seek(0)
-        try:
-            value = hash_of_file(upload.read())
-        except Exception:  # noqa: BLE001 - a file Pillow cannot draft: the rendition task hashes it
-            value = ""
-        upload.seek(0)
+        value = hash_of_upload(form.cleaned_data["file"])
         image = super().save_object(form)
         if value:
             save_perceptual_hash(image, value)
@@ -69,6 +65,80 @@ class AddImagesView(multiple.AddView):
                 ),
             )
         return data
+
+
+class ChooserUploadView(chooser.ImageUploadView):
+    """The image chooser's Upload tab (in the page editor), which also says when the new
+    image looks like one in the library, with Wagtail's own "duplicate found" step: "use the
+    existing image" chooses it for the page and deletes the upload."""
+
+    near = ()
+
+    def save_form(self, form):
+        value = hash_of_upload(form.cleaned_data["file"])
+        image = super().save_form(form)
+        if value:
+            save_perceptual_hash(image, value)
+            choosable = self.permission_policy.instances_user_has_permission_for(
+                self.request.user, "choose"
+            )
+            self.near = near_duplicates(image, queryset=choosable)
+        return image
+
+    # Wagtail's view has already answered a byte-identical upload when it calls these two.
+
+    def render_select_format_response(self, image, form):
+        if self.near:
+            return self.render_near_duplicate_response(image)
+        return super().render_select_format_response(image, form)
+
+    def get_chosen_response(self, image):
+        if self.near:
+            return self.render_near_duplicate_response(image)
+        return super().get_chosen_response(image)
+
+    def render_near_duplicate_response(self, new_image):
+        """As Wagtail's `render_duplicate_found_response`, with our message."""
+        existing = self.near[0].image
+        step = (
+            "wagtailimages_chooser:select_format"
+            if self.request.GET.get("select_format")
+            else "wagtailimages_chooser:chosen"
+        )
+        use_existing = self.append_preserved_url_parameters(reverse(step, args=(existing.pk,)))
+        delete_new = reverse("wagtailimages:delete", args=(new_image.pk,))
+        html = render_to_string(
+            "media/chooser_near_duplicate_upload.html",
+            {
+                "new_image": new_image,
+                "near": self.near[0],
+                "confirm_duplicate_upload_action": self.append_preserved_url_parameters(
+                    reverse(step, args=(new_image.pk,))
+                ),
+                "cancel_duplicate_upload_action": f"{delete_new}?"
+                + urlencode({"next": use_existing}),
+            },
+            self.request,
+        )
+        return render_modal_workflow(
+            self.request,
+            None,
+            None,
+            None,
+            json_data={"step": "duplicate_found", "htmlFragment": html},
+        )
+
+
+def hash_of_upload(upload):
+    """The perceptual hash of an uploaded file, or "" (the rendition task makes it later).
+    Read before the image is saved: the storage may move a large upload's temporary file."""
+    upload.seek(0)
+    try:
+        return hash_of_file(upload.read())
+    except Exception:  # noqa: BLE001 - a file Pillow cannot draft
+        return ""
+    finally:
+        upload.seek(0)
 
 
 def merge_images(request):

@@ -5,6 +5,7 @@ from wagtail.documents import get_document_model
 from wagtail.documents.views import documents
 from wagtail.images import get_image_model
 from wagtail.images.views import images
+from wagtail.images.views.chooser import viewset as image_chooser_viewset
 from wagtail.permissions import register_permission_policy
 
 from cms.media import document_versions, duplicate_views
@@ -44,13 +45,18 @@ def register_document_versions_urls():
 
 @hooks.register("register_admin_urls", order=-1)
 def register_near_duplicate_urls():
-    """The multiple upload that also warns of near-duplicates, at Wagtail's own path (this
-    comes first, so it answers), and the merge of near-duplicates."""
+    """The multiple upload and the chooser's upload that also warn of near-duplicates, at
+    Wagtail's own paths (these come first, so they answer), and the merge of near-duplicates."""
     return [
         path(
             "images/multiple/add/",
             duplicate_views.AddImagesView.as_view(),
             name="media_add_multiple_images",
+        ),
+        path(
+            "images/chooser/create/",
+            image_chooser_viewset.construct_view(duplicate_views.ChooserUploadView),
+            name="media_image_chooser_upload",
         ),
         path("media/merge-images/", duplicate_views.merge_images, name="media_merge_images"),
     ]

@@ -3,6 +3,7 @@
 
 import io
 import json
+import re
 from unittest import mock
 
 import pytest
@@ -117,6 +118,55 @@ def test_a_byte_identical_upload_keeps_wagtails_own_box(client, moderator):
     assert data["duplicate"]
     assert "Keep new image" in data["confirm_duplicate_upload"]
     assert "Looks like" not in data["confirm_duplicate_upload"]
+
+
+def chooser_upload(client, content, select_format=False):
+    response = client.post(
+        "/admin/images/chooser/create/" + ("?select_format=true" if select_format else ""),
+        {
+            "image-chooser-upload-title": "New chair",
+            "image-chooser-upload-file": SimpleUploadedFile("new.jpg", content),
+            "image-chooser-upload-collection": Collection.objects.get(name="Product images").pk,
+            "image-chooser-upload-description": "A chair",
+        },
+        headers={"x-requested-with": "XMLHttpRequest"},
+    )
+    assert response.status_code == 200, response.content[:500]
+    return json.loads(response.content)
+
+
+@pytest.mark.parametrize("select_format", [False, True])
+def test_the_choosers_upload_offers_the_existing_image(
+    client, moderator, catalogue, select_format
+):
+    existing = library_image(PHOTO, "Oak chair")
+    publish(ProductPageFactory(parent=catalogue, hero_image=existing), moderator)
+    client.force_login(moderator)
+
+    data = chooser_upload(client, smaller_copy(PHOTO), select_format)
+
+    assert data["step"] == "duplicate_found"
+    html = data["htmlFragment"]
+    assert f"It looks like #{existing.pk} “Oak chair”, used on 1 product." in html
+    new = Image.objects.get(title="New chair")
+    # "Use the existing image": delete the upload, then go on with the existing one.
+    href = re.search(r'<a href="([^"]+)" class="use-existing-image', html).group(1)
+    response = client.post(href.replace("&amp;", "&"))
+    assert response.status_code == 302
+    chosen = (
+        f"/admin/images/chooser/{existing.pk}/select_format/?select_format=true"
+        if select_format
+        else f"/admin/images/chooser/chosen/{existing.pk}/"
+    )
+    assert response["Location"] == chosen
+    assert not Image.objects.filter(pk=new.pk).exists()
+
+
+def test_the_choosers_upload_of_a_different_photo_is_chosen_at_once(client, moderator):
+    library_image(PHOTO, "Oak chair")
+    client.force_login(moderator)
+    data = chooser_upload(client, make_photo("Steel lamp", 1200, 900))
+    assert data["step"] == "chosen"
 
 
 # Merge
