@@ -183,6 +183,7 @@ class CustomImage(FileTrackingMixin, AbstractImage):
         # The old file's placeholder would show the old picture: the new one comes with the
         # new file's renditions.
         self.dominant_colour = self.placeholder = ""
+        self.perceptual_hash = ""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

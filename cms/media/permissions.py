@@ -15,7 +15,10 @@ transaction that publishes a page, not later in the task worker.
 
 from django.contrib.contenttypes.models import ContentType
 from wagtail.models import Page, ReferenceIndex
-from wagtail.permission_policies.collections import CollectionOwnershipPermissionPolicy
+from wagtail.permission_policies.collections import (
+    CollectionOwnershipPermissionPolicy,
+    CollectionPermissionPolicy,
+)
 
 # The instance actions that alter what a page shows (Wagtail treats "delete" as "change").
 CHANGING_ACTIONS = frozenset({"change", "delete"})
@@ -68,6 +71,21 @@ def refusal_message(obj, pages):
     return (
         f"The {kind} “{obj.title}” is used on live pages that you may not publish: {titles}. "
         f"Only someone who may publish them can change or delete it; ask a moderator."
+    )
+
+
+def may_merge_images(user, images):
+    """Whether `user` may merge these images (cms/media/merge.py), which deletes all but one
+    and changes every page using them: only with the collection permission to delete each
+    (Moderators, superusers; not an Editor's ownership of an upload) and the right to publish
+    every live page using it."""
+    collections_only = CollectionPermissionPolicy(
+        type(images[0]), auth_model="wagtailimages.Image"
+    )
+    return all(
+        collections_only.user_has_permission_for_instance(user, "delete", image)
+        and may_change_media(user, image)
+        for image in images
     )
 
 
