@@ -199,8 +199,9 @@ def media_details(media):
         if kind == "image":
             if item.description:
                 entry["alt"] = item.description
-            if item.credit:
-                entry["credit"] = item.credit
+            # Written even when empty: an import then takes it as given, and does not fill
+            # it from the file's metadata (cms/media/metadata.py), so the round trip holds.
+            entry["credit"] = item.credit
         details[path] = entry
     return details
 
