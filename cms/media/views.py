@@ -30,6 +30,9 @@ def media_health(request):
             "oversized_pixels": settings.MEDIA_OVERSIZED_PIXELS,
             "failing_documents": health.documents_failing_content_check(),
             "without_preview": health.documents_without_preview(),
+            "expiring_soon": health.images_expiring_soon(),
+            "expiring_soon_days": health.EXPIRING_SOON_DAYS,
+            "expired": health.expired_images(),
         },
     )
 

@@ -8,6 +8,7 @@ from wagtail.images.views import images
 from wagtail.permissions import register_permission_policy
 
 from cms.media import document_versions
+from cms.media.expiry_panel import ImageExpiryPanel, sees_expiry_notices
 from cms.media.permissions import document_permission_policy, image_permission_policy
 from cms.media.views import explain_media_in_use, media_health
 
@@ -93,3 +94,9 @@ def register_media_health_menu_item():
         icon_name="image",
         order=900,
     )
+
+
+@hooks.register("construct_homepage_panels")
+def add_image_expiry_panel(request, panels):
+    if sees_expiry_notices(request.user):
+        panels.append(ImageExpiryPanel())
