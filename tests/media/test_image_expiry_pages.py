@@ -139,3 +139,32 @@ def test_the_api_hero_is_null_with_no_image_left(client, clock, catalogue):
     data = api_product(client, page)
     assert data["hero_image"] is None
     assert data["hero_card"] is None
+
+
+# The query budgets (tests/products/test_query_budget.py) hold with images expired too.
+
+
+def test_expired_images_cost_no_query(client, clock, catalogue):
+    from tests.products.test_query_budget import (
+        LISTING_QUERIES,
+        PRODUCT_PAGE_QUERIES,
+        product_with,
+        queries_for,
+    )
+
+    page = product_with(catalogue, n_images=10, n_documents=1, n_related=2)
+    in_body = [image for block in page.body for image in block_images(block)]
+    for image in [page.hero_image, *in_body[:3], page.related_products.first().product.hero_image]:
+        image.expires = JUNE_15
+        image.save()
+    clock.today = JUNE_15 + datetime.timedelta(days=1)
+    html = client.get(page.url).content.decode()
+    assert alt(page.hero_image) not in html and "<picture" in html
+    assert queries_for(client, page.url) == PRODUCT_PAGE_QUERIES
+    assert queries_for(client, catalogue.url) == LISTING_QUERIES
+
+
+def block_images(block):
+    if block.block_type == "image":
+        return [block.value["image"]]
+    return list(block.value) if block.block_type == "gallery" else []
