@@ -14,6 +14,7 @@ transaction that publishes a page, not later in the task worker.
 """
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import ManyToOneRel
 from wagtail.models import Page, ReferenceIndex
 from wagtail.permission_policies.collections import (
     CollectionOwnershipPermissionPolicy,
@@ -36,8 +37,10 @@ def live_pages_using(obj):
     # A publish updates the page's index rows at once (cms/media/references.py); foreign keys
     # from page models (heroes) are read directly too, for a page made live from code without
     # a publish, whose rows wait for the task worker.
-    for relation in type(obj)._meta.related_objects:
-        if relation.many_to_one and issubclass(relation.related_model, Page):
+    # get_fields(include_hidden=True): heroes' keys have related_name="+", which
+    # _meta.related_objects leaves out; a reverse foreign key is a ManyToOneRel.
+    for relation in type(obj)._meta.get_fields(include_hidden=True):
+        if isinstance(relation, ManyToOneRel) and issubclass(relation.related_model, Page):
             page_ids.update(
                 relation.related_model.objects.filter(**{relation.field.name: obj}).values_list(
                     "pk", flat=True

@@ -32,6 +32,9 @@ def media_health(request):
             "failing_documents": health.documents_failing_content_check(),
             "without_preview": health.documents_without_preview(),
             "duplicate_groups": near_duplicate_groups(),
+            "expiring_soon": health.images_expiring_soon(),
+            "expiring_soon_days": health.EXPIRING_SOON_DAYS,
+            "expired": health.expired_images(),
         },
     )
 

@@ -9,6 +9,7 @@ from wagtail.images.views.chooser import viewset as image_chooser_viewset
 from wagtail.permissions import register_permission_policy
 
 from cms.media import document_versions, duplicate_views
+from cms.media.expiry_panel import ImageExpiryPanel, sees_expiry_notices
 from cms.media.permissions import document_permission_policy, image_permission_policy
 from cms.media.views import explain_media_in_use, media_health
 
@@ -113,3 +114,9 @@ def register_media_health_menu_item():
         icon_name="image",
         order=900,
     )
+
+
+@hooks.register("construct_homepage_panels")
+def add_image_expiry_panel(request, panels):
+    if sees_expiry_notices(request.user):
+        panels.append(ImageExpiryPanel())

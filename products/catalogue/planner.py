@@ -75,7 +75,7 @@ class MediaPlan:
     item_id: int | None = None  # the library item holding this content already
     title: str = ""  # library details of a new item (format section 2)
     alt: str = ""
-    credit: str = ""
+    credit: str | None = None  # None: the manifest gives none (filled from the file's metadata)
 
     @property
     def action(self):
@@ -255,7 +255,7 @@ class Content:
     existing: object = None  # the library item that already holds this content
     title: str = ""
     alt: str = ""
-    credit: str = ""
+    credit: str | None = None
 
 
 class Planning:
@@ -496,7 +496,7 @@ class Planning:
             given_title = next((e["title"] for e in entries if "title" in e), None)
             if content.kind == "image":
                 content.title = given_title or file_title
-                content.credit = next((e["credit"] for e in entries if "credit" in e), "")
+                content.credit = next((e["credit"] for e in entries if "credit" in e), None)
                 content.alt = next((e["alt"] for e in entries if e.get("alt")), "") or next(
                     (ref.alt for ref in refs if ref.alt), ""
                 )
