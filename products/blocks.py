@@ -12,6 +12,7 @@ from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images import get_image_model
 from wagtail.images.blocks import ImageBlock
 
+from cms.media import rights
 from cms.media.crop_fields import (
     FocalPointFormField,
     FocalPointInput,
@@ -112,7 +113,7 @@ class ProductImageBlock(ImageBlock):
         return value
 
     def get_api_representation(self, value, context=None):
-        if value is None:
+        if not rights.is_shown(value):  # none, or expired (a gallery leaves it out)
             return None
         rendition = value.get_rendition(API_BODY)
         return {
@@ -159,6 +160,11 @@ class GalleryBlock(blocks.ListBlock):
         for image in images:
             image.contextual_alt_text, image.decorative = image.default_alt_text, False
         return images
+
+    def get_api_representation(self, value, context=None):
+        # Expired images (None, ProductImageBlock) are left out, as on the page.
+        items = super().get_api_representation(value, context)
+        return [item for item in items if item is not None]
 
     class Meta:
         icon = "image"

@@ -30,7 +30,8 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from cms.canonical_urls import BareUrlPage, has_query, redirect_to_query
-from cms.media.api_fields import SiteImageRenditionField
+from cms.media import rights
+from cms.media.api_fields import ShownImageField, SiteImageRenditionField
 from cms.media.crop_fields import FocalPointInput, FocalPointModelField, check_inside
 from cms.media.crops import for_use
 from cms.media.models import DocumentText
@@ -325,14 +326,16 @@ class ProductPage(BareUrlPage, Page):
         APIField("price"),
         APIField("category_name"),
         APIField("tags"),
-        APIField("hero_image"),
+        # The hero a visitor sees: an expired one is replaced as on the page (shown_hero),
+        # cropped as this page crops it (hero_focal_point).
+        APIField("hero_image", serializer=ShownImageField(source="shown_hero")),
         APIField("hero_focal_point"),
         APIField(
-            "hero_card", serializer=SiteImageRenditionField(API_CARD, source="hero_image_for_use")
+            "hero_card", serializer=SiteImageRenditionField(API_CARD, source="shown_hero_for_use")
         ),
         APIField(
             "hero_large",
-            serializer=SiteImageRenditionField(API_LARGE, source="hero_image_for_use"),
+            serializer=SiteImageRenditionField(API_LARGE, source="shown_hero_for_use"),
         ),
         APIField("body"),
     ]
@@ -345,6 +348,12 @@ class ProductPage(BareUrlPage, Page):
         """The hero as this page shows it: cropped around the page's own focal point when it
         has one (cms/media/crops.py), else the image itself."""
         return for_use(self.hero_image, self.hero_focal_point)
+
+    @property
+    def shown_hero_for_use(self):
+        """`shown_hero` with the page's own crop when it is the hero image itself."""
+        hero = self.shown_hero
+        return self.hero_image_for_use if hero is not None and hero is self.hero_image else hero
 
     @property
     def category_name(self):
@@ -399,6 +408,24 @@ class ProductPage(BareUrlPage, Page):
                 in_galleries.extend(block.value)
         return in_image_blocks, in_galleries
 
+    @cached_property
+    def shown_hero(self):
+        """The hero visitors see: the hero image, or once it has expired the body's first
+        image still shown (image blocks and galleries, in order; cms/media/rights.py), or
+        None. From the images the page loads anyway: no query of its own."""
+        if self.hero_image is None or rights.is_shown(self.hero_image):
+            return self.hero_image
+        return rights.first_shown(
+            *(
+                image
+                for block in self.body
+                if block.block_type in ("image", "gallery")
+                for image in (
+                    [block.value["image"]] if block.block_type == "image" else block.value
+                )
+            )
+        )
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         self.hero_image = self.hero_image_for_use
@@ -408,7 +435,7 @@ class ProductPage(BareUrlPage, Page):
         # One query for every rendition the page shows, however many images it has; only the
         # specs each image is rendered with.
         prefetch_renditions(
-            ([self.hero_image], [HERO, OG_IMAGE]),
+            ([self.shown_hero], [HERO, OG_IMAGE]),
             (in_image_blocks, [BODY]),
             (in_galleries, [GALLERY_THUMB, GALLERY_LARGE]),
             (self.body_document_previews(), [DOCUMENT_THUMB]),
@@ -433,8 +460,8 @@ class ProductPage(BareUrlPage, Page):
         }
         if self.summary:
             data["description"] = self.summary
-        if self.hero_image:
-            data["image"] = [absolute_url(rendition_url(self.hero_image, OG_IMAGE), request)]
+        if self.shown_hero:
+            data["image"] = [absolute_url(rendition_url(self.shown_hero, OG_IMAGE), request)]
         if self.category:
             data["category"] = self.category.name
         if self.price is not None:

@@ -1,4 +1,5 @@
-"""Backfill renditions and placeholders for the whole library (manage.py warm_renditions)."""
+"""Backfill renditions, placeholders and perceptual hashes for the whole library
+(manage.py warm_renditions)."""
 
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -58,7 +59,7 @@ def warm_chunk(image_ids):
         todo = missing_specs(image, specs, existing)
         had_placeholder = bool(image.dominant_colour)
         cropped = missing_crops(image, crops.get(image.pk, {}), keyed)
-        if not todo and had_placeholder and not cropped:
+        if not todo and had_placeholder and image.perceptual_hash and not cropped:
             continue
         try:
             make_rendition_set(image, todo)

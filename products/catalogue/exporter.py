@@ -24,6 +24,7 @@ from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 
 from cms.media.crops import as_rect, focal_point_value, library_focal_point
+from cms.media.metadata import read_metadata
 from products.catalogue.block_converters import UnknownBlockType, converter, given_alt
 from products.catalogue.fields import V11_MEDIA_KEYS
 from products.catalogue.manifest import FORMAT, FORMAT_1_1
@@ -218,7 +219,10 @@ def media_details(media):
         if kind == "image":
             if item.description:
                 entry["alt"] = item.description
-            if item.credit:
+            if item.credit or credit_from_file(item):
+                # Empty only where the file's XMP/IPTC/EXIF names a credit the library left
+                # out: an import would fill it in (cms/media/metadata.py) and break the round
+                # trip. Elsewhere an empty credit is left out, as the format asks.
                 entry["credit"] = item.credit
             entry.update(image_rights(item))
         details[path] = entry
@@ -238,6 +242,12 @@ def image_rights(image):
     if image.expires:
         entry["expires"] = image.expires.isoformat()
     return entry
+
+
+def credit_from_file(image):
+    """The credit an import would read from the image file's metadata."""
+    with image.open_file() as file:
+        return read_metadata(file, image.file.name).credit()
 
 
 def write_bundle(out_path, manifest, media):

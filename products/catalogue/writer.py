@@ -29,6 +29,7 @@ from cms.index_batch import batched_index_updates
 from cms.media import transaction as media_transaction
 from cms.media.crops import focal_point_value
 from cms.media.library import add_document, add_image, content_hash, items_with_content
+from cms.media.metadata import read_metadata
 from cms.media.tasks import make_renditions
 from cms.media.validation import read_limit
 from products.catalogue.memory import existing_objects_frozen
@@ -211,7 +212,7 @@ class Writer:
                     name,
                     title=item.title,
                     description=item.alt,
-                    credit=item.credit,
+                    credit=credit_of(item, data, name),
                     rights=rights_of(item),
                     collection=collection,
                     user=self.user,
@@ -396,3 +397,11 @@ def publish(page, product, page_ids, user):
             page.unpublish(user=user)
         page.save()  # a page that is not public keeps its latest content in its row too
         page.save_revision(user=user, clean=False)
+
+
+def credit_of(item, data, name):
+    """A new image's credit: the manifest's, else the one its XMP/IPTC/EXIF give. Title and
+    alt text stay as the format's rules fix them (docs/media-pipeline.md)."""
+    if item.credit is not None:
+        return item.credit
+    return read_metadata(data, name).credit()
