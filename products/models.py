@@ -249,6 +249,7 @@ class ProductPage(BareUrlPage, Page):
     # The hero's own focal area on this page (cms/media/crops.py), over the image's own:
     # {"x", "y", "width", "height"}, or null to follow the image.
     hero_focal_point = FocalPointModelField("hero crop", null=True, blank=True)
+    crop_fields = {"hero_image": "hero_focal_point"}  # image field: its crop (cms/media/merge.py)
     body = StreamField(ProductBodyBlock(), blank=True)
 
     content_panels = [

@@ -34,6 +34,21 @@ def as_rect(value):
     return rect if all(type(n) is int for n in rect) else None
 
 
+def scaled_focal_point(value, from_size, to_size):
+    """A use's focal point (dict) on an image of `from_size` moved onto a copy of it at
+    `to_size` (a merge keeps a resized near-duplicate): the same part of the picture, kept
+    inside the image."""
+    rect = as_rect(value)
+    if rect is None or tuple(from_size) == tuple(to_size):
+        return value
+    fx, fy = to_size[0] / from_size[0], to_size[1] / from_size[1]
+    x = min(max(round(rect[0] * fx), 0), to_size[0] - 1)
+    y = min(max(round(rect[1] * fy), 0), to_size[1] - 1)
+    width = min(max(round(rect[2] * fx), 1), to_size[0] - x)
+    height = min(max(round(rect[3] * fy), 1), to_size[1] - y)
+    return focal_point_value((x, y, width, height))
+
+
 def focal_point_problem(rect, size):
     """Why the focal area `rect` does not fit an image of `size` (width, height), or None."""
     x, y, width, height = rect
