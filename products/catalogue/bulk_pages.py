@@ -1,5 +1,5 @@
 """New pages in bulk: the rows Wagtail's own path (add_child, save_revision, publish) writes,
-a few queries per hundred pages instead of some sixty per page.
+the rows themselves in a few queries per hundred pages (an imported product: 58 fewer).
 
     rows = add_page_rows(parent, model, [(title, slug), ...], user)   # tree rows, in order
     finish_pages(pages, user)   # the specific rows, tags, links, revisions, state, history
@@ -9,12 +9,13 @@ validating every foreign key, the slug and the site root on each, and writes the
 revision, the audit log and the aliases one row at a time; for pages new to the site none of
 that can find anything, so the same rows are computed here and inserted together. What is
 stored is what that path stores (tests/products/test_import_cost.py compares every column),
-and what listens to it is told as it would be: `page_published` and `published` for each
-live page (the edge-cache purge and the in-transaction reference index, cms/media/references.py),
-and the search and reference index batch (cms/index_batch.py) for every page.
+and what listens to it is told as it would be: `post_save` for every page (the search and
+reference index batch, cms/index_batch.py), `page_published` and `published` for each live
+one (the edge-cache purge and the in-transaction reference index, cms/media/references.py).
 """
 
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
@@ -47,10 +48,11 @@ def add_page_rows(parent, model, titles, user):
     of `parent`, in order, as `parent.add_child()` would: not live, no revision, owned by
     `user`, in the parent's locale. `titles` are (title, slug) pairs whose slugs are free
     under the parent (checked again here: the parent is locked). Returns the saved rows."""
+    given = parent
     parent = Page.objects.select_for_update().get(pk=parent.pk)  # as treebeard's add_child
-    slugs = [slug for _, slug in titles]
+    slugs = Counter(slug for _, slug in titles)
     taken = set(parent.get_children().filter(slug__in=slugs).values_list("slug", flat=True))
-    taken |= {slug for slug in slugs if slugs.count(slug) > 1}
+    taken |= {slug for slug, count in slugs.items() if count > 1}
     if taken:
         raise ValidationError(
             f"The slug '{sorted(taken)[0]}' is already in use within the parent page at "
@@ -82,6 +84,7 @@ def add_page_rows(parent, model, titles, user):
         rows.append(row)
     Page.objects.bulk_create(rows)
     Page.objects.filter(pk=parent.pk).update(numchild=F("numchild") + len(rows))
+    given.numchild = parent.numchild + len(rows)
     for row in rows:
         logger.info(
             'Page created: "%s" id=%d content_type=%s.%s path=%s',
@@ -99,7 +102,7 @@ def specific_page(row, model, **values):
     base = {f.attname: getattr(row, f.attname) for f in Page._meta.concrete_fields}
     page = model(**{**base, **values})
     page.page_ptr_id = row.pk
-    page._state.adding = False
+    page._state.adding, page._state.db = False, row._state.db
     return page
 
 

@@ -10,8 +10,9 @@ One transaction whose files are removed if it rolls back (cms.media.transaction.
    naming what moved, before it writes anything.
 2. Add the new media through cms/media/library.py, each file read once more: its bytes must
    still hash to what the plan checked, and are stored as they are.
-3. Create the new products, then set each product's content, tags and links and save a
-   revision (publishing, or unpublishing), calling `progress(done, total)` after each.
+3. Write the new products in bulk (bulk_pages.py: the rows Wagtail's path would write), then
+   set each existing product's content, tags and links and save a revision through Wagtail
+   (publishing, or unpublishing), calling `progress(done, total)` for each product.
 
 New images queue their renditions for after the commit (cms/media/models.py); none is made
 inside the transaction. With `renditions`, they are also made here, after the commit.
