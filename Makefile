@@ -50,6 +50,7 @@ bench: install web-server ## Benchmarks; results go to docs/benchmarks.md
 	$(BIN)/python tests/benchmarks/bench_pages.py
 	$(BIN)/python tests/benchmarks/bench_media.py
 	$(BIN)/python tests/benchmarks/bench_renditions.py
+	$(BIN)/python tests/benchmarks/bench_placeholder_hash.py
 	$(BIN)/python tests/benchmarks/bench_documents.py
 	$(BIN)/python tests/benchmarks/bench_import.py
 	$(BIN)/python tests/benchmarks/bench_import_baseline.py

@@ -22,6 +22,7 @@ from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Collection, Page, ReferenceIndex, Site
 
+from cms.media import rights
 from cms.media.api_fields import SiteImageRenditionField
 from cms.media.renditions import API_CARD, API_DOCUMENT_PREVIEW, API_LARGE
 
@@ -125,8 +126,9 @@ class PublicImagesAPIViewSet(PublicMediaAPIViewSet):
     model = get_image_model()
 
     def prepare(self, queryset):
-        # One query for the renditions of a whole page of results.
-        return queryset.prefetch_renditions(API_CARD, API_LARGE)
+        # Expired images are not shown (cms/media/rights.py); one query for the renditions
+        # of a whole page of results.
+        return queryset.filter(rights.shown_filter()).prefetch_renditions(API_CARD, API_LARGE)
 
 
 class DocumentDownloadURLField(Field):

@@ -10,6 +10,7 @@ from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images import get_image_model
 from wagtail.images.blocks import ImageBlock
 
+from cms.media import rights
 from cms.media.renditions import API_BODY, API_DOCUMENT_PREVIEW
 from cms.site_urls import absolute_url
 
@@ -33,7 +34,7 @@ class ProductImageBlock(ImageBlock):
         return super()._struct_value_to_image(struct_value)
 
     def get_api_representation(self, value, context=None):
-        if value is None:
+        if not rights.is_shown(value):  # none, or expired (a gallery leaves it out)
             return None
         rendition = value.get_rendition(API_BODY)
         return {
@@ -77,6 +78,11 @@ class GalleryBlock(blocks.ListBlock):
         for image in images:
             image.contextual_alt_text, image.decorative = image.default_alt_text, False
         return images
+
+    def get_api_representation(self, value, context=None):
+        # Expired images (None, ProductImageBlock) are left out, as on the page.
+        items = super().get_api_representation(value, context)
+        return [item for item in items if item is not None]
 
     class Meta:
         icon = "image"

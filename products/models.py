@@ -30,7 +30,8 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from cms.canonical_urls import BareUrlPage, has_query, redirect_to_query
-from cms.media.api_fields import SiteImageRenditionField
+from cms.media import rights
+from cms.media.api_fields import ShownImageField, SiteImageRenditionField
 from cms.media.models import DocumentText
 from cms.media.pictures import rendition_url
 from cms.media.prefetch import prefetch_renditions
@@ -316,9 +317,10 @@ class ProductPage(BareUrlPage, Page):
         APIField("price"),
         APIField("category_name"),
         APIField("tags"),
-        APIField("hero_image"),
-        APIField("hero_card", serializer=SiteImageRenditionField(API_CARD, source="hero_image")),
-        APIField("hero_large", serializer=SiteImageRenditionField(API_LARGE, source="hero_image")),
+        # The hero a visitor sees: an expired one is replaced as on the page (shown_hero).
+        APIField("hero_image", serializer=ShownImageField(source="shown_hero")),
+        APIField("hero_card", serializer=SiteImageRenditionField(API_CARD, source="shown_hero")),
+        APIField("hero_large", serializer=SiteImageRenditionField(API_LARGE, source="shown_hero")),
         APIField("body"),
     ]
 
@@ -371,6 +373,24 @@ class ProductPage(BareUrlPage, Page):
                 in_galleries.extend(block.value)
         return in_image_blocks, in_galleries
 
+    @cached_property
+    def shown_hero(self):
+        """The hero visitors see: the hero image, or once it has expired the body's first
+        image still shown (image blocks and galleries, in order; cms/media/rights.py), or
+        None. From the images the page loads anyway: no query of its own."""
+        if self.hero_image is None or rights.is_shown(self.hero_image):
+            return self.hero_image
+        return rights.first_shown(
+            *(
+                image
+                for block in self.body
+                if block.block_type in ("image", "gallery")
+                for image in (
+                    [block.value["image"]] if block.block_type == "image" else block.value
+                )
+            )
+        )
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         if self.hero_image and self.hero_alt:
@@ -379,7 +399,7 @@ class ProductPage(BareUrlPage, Page):
         # One query for every rendition the page shows, however many images it has; only the
         # specs each image is rendered with.
         prefetch_renditions(
-            ([self.hero_image], [HERO, OG_IMAGE]),
+            ([self.shown_hero], [HERO, OG_IMAGE]),
             (in_image_blocks, [BODY]),
             (in_galleries, [GALLERY_THUMB, GALLERY_LARGE]),
             (self.body_document_previews(), [DOCUMENT_THUMB]),
@@ -404,8 +424,8 @@ class ProductPage(BareUrlPage, Page):
         }
         if self.summary:
             data["description"] = self.summary
-        if self.hero_image:
-            data["image"] = [absolute_url(rendition_url(self.hero_image, OG_IMAGE), request)]
+        if self.shown_hero:
+            data["image"] = [absolute_url(rendition_url(self.shown_hero, OG_IMAGE), request)]
         if self.category:
             data["category"] = self.category.name
         if self.price is not None:

@@ -63,6 +63,24 @@ def catalogue(home):
 
 
 @pytest.fixture
+def clock(monkeypatch):
+    """The site's date (cms/clock.py) under the test's control: `clock.today = date(...)`."""
+    import datetime
+
+    from cms import clock as site_clock
+
+    class Clock:
+        today = datetime.date(2026, 6, 15)
+
+        def advance(self, days):
+            self.today += datetime.timedelta(days=days)
+
+    fixed = Clock()
+    monkeypatch.setattr(site_clock, "today", lambda: fixed.today)
+    return fixed
+
+
+@pytest.fixture
 def reload_urls():
     """Re-import the URLconf so that patterns decided at import time (DEBUG) follow settings."""
     import importlib

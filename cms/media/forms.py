@@ -12,6 +12,7 @@ from wagtail.documents.forms import BaseDocumentForm
 from wagtail.images.fields import WagtailImageField
 from wagtail.images.forms import BaseImageForm
 
+from cms.media import metadata
 from cms.media.validation import validate_document, validate_image
 
 
@@ -52,7 +53,19 @@ class ImageForm(BaseImageForm):
         # Wagtail's form deletes a replaced original and its renditions at once; the model
         # retires them instead, so cached pages keep loading them (cms/media/replaced.py).
         self.original_file = None
+        if self.instance._state.adding:
+            self.prefill_from_metadata()
         return super().save(commit=commit)
+
+    def prefill_from_metadata(self):
+        """A new image's empty credit and alt text, and its title when it is still the file's
+        name, from the photo's XMP/IPTC/EXIF (cms/media/metadata.py). Single and multiple
+        upload both create the image through this form: the multiple upload's edit form
+        then shows what was filled."""
+        file = self.cleaned_data.get("file")
+        if file is not None and hasattr(file, "read"):
+            found = metadata.read_metadata(file, file.name)
+            metadata.prefill(self.instance, found, titles=metadata.default_titles(file.name))
 
 
 class DocumentForm(BaseDocumentForm):

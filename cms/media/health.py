@@ -1,5 +1,7 @@
 """The media library's health, as listed by the admin report (cms/media/views.py)."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -8,6 +10,7 @@ from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import ReferenceIndex
 
+from cms import clock
 from cms.media.validation import validate_document
 
 
@@ -104,3 +107,27 @@ def documents_failing_content_check():
         except OSError as error:
             failing.append((document, f"the file cannot be read ({error})"))
     return failing
+
+
+# Rights (cms/media/rights.py): "expiring soon" is within this many days.
+EXPIRING_SOON_DAYS = 30
+
+
+def images_expiring_soon(days=EXPIRING_SOON_DAYS, today=None):
+    """Images still shown whose last day (`expires`) is within `days` days, soonest first."""
+    today = today or clock.today()
+    return (
+        get_image_model()
+        .objects.filter(expires__gte=today, expires__lte=today + timedelta(days=days))
+        .filter(document_preview=False)
+        .order_by("expires", "title")
+    )
+
+
+def expired_images(today=None):
+    """Images past their last day, no longer shown on public pages; latest expiry first."""
+    return (
+        get_image_model()
+        .objects.filter(expires__lt=today or clock.today(), document_preview=False)
+        .order_by("-expires", "title")
+    )

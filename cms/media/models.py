@@ -183,6 +183,7 @@ class CustomImage(FileTrackingMixin, AbstractImage):
         # The old file's placeholder would show the old picture: the new one comes with the
         # new file's renditions.
         self.dominant_colour = self.placeholder = ""
+        self.perceptual_hash = ""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -391,3 +392,24 @@ class DocumentText(models.Model):
 
     def __str__(self):
         return f"Text of document {self.document_id}"
+
+
+class ExpiredImageNotice(models.Model):
+    """An image the expiry job (cms/media/expiry.py) found past its last day: one per image
+    and expiry date, so the job's work (pages refreshed, Moderators told) is done once, and
+    an image given a new date that passes too is found again. Moderators see the recent ones
+    on the admin dashboard (cms/media/wagtail_hooks.py)."""
+
+    image = models.ForeignKey(CustomImage, on_delete=models.CASCADE, related_name="+")
+    expired_on = models.DateField(help_text="The image's last day on public pages.")
+    found_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    pages_refreshed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ("-found_at", "-pk")
+        constraints = [
+            models.UniqueConstraint(fields=("image", "expired_on"), name="one_notice_per_expiry")
+        ]
+
+    def __str__(self):
+        return f"Image {self.image_id} expired after {self.expired_on}"

@@ -14,8 +14,12 @@ transaction that publishes a page, not later in the task worker.
 """
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import ManyToOneRel
 from wagtail.models import Page, ReferenceIndex
-from wagtail.permission_policies.collections import CollectionOwnershipPermissionPolicy
+from wagtail.permission_policies.collections import (
+    CollectionOwnershipPermissionPolicy,
+    CollectionPermissionPolicy,
+)
 
 # The instance actions that alter what a page shows (Wagtail treats "delete" as "change").
 CHANGING_ACTIONS = frozenset({"change", "delete"})
@@ -33,8 +37,10 @@ def live_pages_using(obj):
     # A publish updates the page's index rows at once (cms/media/references.py); foreign keys
     # from page models (heroes) are read directly too, for a page made live from code without
     # a publish, whose rows wait for the task worker.
-    for relation in type(obj)._meta.related_objects:
-        if relation.many_to_one and issubclass(relation.related_model, Page):
+    # get_fields(include_hidden=True): heroes' keys have related_name="+", which
+    # _meta.related_objects leaves out; a reverse foreign key is a ManyToOneRel.
+    for relation in type(obj)._meta.get_fields(include_hidden=True):
+        if isinstance(relation, ManyToOneRel) and issubclass(relation.related_model, Page):
             page_ids.update(
                 relation.related_model.objects.filter(**{relation.field.name: obj}).values_list(
                     "pk", flat=True
@@ -68,6 +74,21 @@ def refusal_message(obj, pages):
     return (
         f"The {kind} “{obj.title}” is used on live pages that you may not publish: {titles}. "
         f"Only someone who may publish them can change or delete it; ask a moderator."
+    )
+
+
+def may_merge_images(user, images):
+    """Whether `user` may merge these images (cms/media/merge.py), which deletes all but one
+    and changes every page using them: only with the collection permission to delete each
+    (Moderators, superusers; not an Editor's ownership of an upload) and the right to publish
+    every live page using it."""
+    collections_only = CollectionPermissionPolicy(
+        type(images[0]), auth_model="wagtailimages.Image"
+    )
+    return all(
+        collections_only.user_has_permission_for_instance(user, "delete", image)
+        and may_change_media(user, image)
+        for image in images
     )
 
 

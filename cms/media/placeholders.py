@@ -70,10 +70,13 @@ def make_placeholder(picture):
     return Placeholder(colour=dominant_colour(picture), preview=preview)
 
 
-def save_placeholder(image, placeholder):
-    """Store `placeholder` on `image` with one UPDATE: no save() signals, no page refresh."""
-    image.dominant_colour = placeholder.colour
-    image.placeholder = placeholder.preview
-    type(image).objects.filter(pk=image.pk).update(
-        dominant_colour=placeholder.colour, placeholder=placeholder.preview
-    )
+def save_placeholder(image, placeholder, perceptual_hash=None):
+    """Store `placeholder` on `image` with one UPDATE: no save() signals, no page refresh.
+    The image's perceptual hash (cms/media/duplicates.py), made from the same decode, is
+    stored by the same UPDATE when given."""
+    fields = {"dominant_colour": placeholder.colour, "placeholder": placeholder.preview}
+    if perceptual_hash is not None:
+        fields["perceptual_hash"] = perceptual_hash
+    for name, value in fields.items():
+        setattr(image, name, value)
+    type(image).objects.filter(pk=image.pk).update(**fields)

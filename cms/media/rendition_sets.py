@@ -18,7 +18,8 @@ picture two dozen times and resamples twelve megapixels each time. Here one set 
 5. store through the rendition storage with Wagtail's file names and rows, so templates, the
    API and Wagtail's own lookups cannot tell which path made a rendition;
 6. from the smallest level of the same decode, the image's dominant colour and blurred
-   preview (cms/media/placeholders.py), stored on the image.
+   preview (cms/media/placeholders.py) and its perceptual hash (cms/media/duplicates.py),
+   stored on the image.
 
 A filter this path does not know (another operation, an output format or option other than
 JPEG, WebP, AVIF or PNG) goes through Wagtail's own `get_renditions`, as does everything if
@@ -45,6 +46,7 @@ from willow.image import AvifImageFile
 from willow.plugins.pillow import PillowImage
 
 from cms.media import transaction as media_transaction
+from cms.media.duplicates import perceptual_hash
 from cms.media.placeholders import make_placeholder, save_placeholder
 from cms.media.rendering import clean_picture
 
@@ -303,9 +305,10 @@ def delete_files(renditions):
 
 def generate(image, plans, data, full_size):
     """Unsaved Renditions for every plan, from one decode of `data`, their files written,
-    and the image's Placeholder from the same decode."""
+    and the image's Placeholder and perceptual hash from the same decode."""
     pyramid = decode(data, full_size, [p.geometry.scale for p in plans])
     placeholder = make_placeholder(pyramid.smallest)
+    fingerprint = perceptual_hash(pyramid.smallest)
     geometries = list(dict.fromkeys(p.geometry for p in plans))
     # Slowest first: AVIF, then the largest outputs, so no thread is left with a long tail.
     order = {"avif": 0, "webp": 1, "jpeg": 2, "png": 3}
@@ -324,7 +327,7 @@ def generate(image, plans, data, full_size):
     if failed is not None:
         delete_files(made)
         raise failed
-    return made, placeholder
+    return made, placeholder, fingerprint
 
 
 def store(image, renditions):
@@ -351,30 +354,32 @@ def store(image, renditions):
 def make_rendition_set(image, specs):
     """Create the renditions of `image` for these filter specs that do not exist yet, and
     return every one of them as `{spec: rendition}` (like Wagtail's `get_renditions`).
-    The image's placeholder comes with them; an image that has its renditions but no
-    placeholder yet (made before placeholders existed) gets one from a small decode."""
+    The image's placeholder and perceptual hash come with them; an image that has its
+    renditions but no placeholder or hash yet (made before them) gets them from a small
+    decode."""
     filters = list(dict.fromkeys(image.clean_filter_for_svg(Filter(spec)) for spec in specs))
     found = image.find_existing_renditions(*filters)
     todo = [f for f in filters if f not in found]
     result = {f.spec: r for f, r in found.items()}
     if todo:
         result.update(create_renditions(image, todo))
-    if not image.dominant_colour:
+    if not image.dominant_colour or not image.perceptual_hash:
         add_placeholder(image)
     return {f.spec: result[f.spec] for f in filters}
 
 
 def add_placeholder(image):
-    """Compute and store the placeholder of `image` from its original, decoded as small as
-    the placeholder allows (a JPEG at 1/8 scale). For images the rendition set did not
-    decode: made before placeholders, or through Wagtail's path. Never raises: an image
-    without a placeholder renders as before."""
+    """Compute and store the placeholder and perceptual hash of `image` from its original,
+    decoded as small as the placeholder allows (a JPEG at 1/8 scale). For images the
+    rendition set did not decode: made before placeholders, or through Wagtail's path.
+    Never raises: an image without a placeholder renders as before."""
     try:
         with image.open_file() as file:
             picture = PILImage.open(BytesIO(file.read()))
             picture.draft(None, (PLACEHOLDER_SOURCE_SIDE, PLACEHOLDER_SOURCE_SIDE))
             picture.load()
-        save_placeholder(image, make_placeholder(clean_picture(picture)))
+        picture = clean_picture(picture)
+        save_placeholder(image, make_placeholder(picture), perceptual_hash(picture))
     except Exception:  # noqa: BLE001 - a missing or broken original: no placeholder
         logger.exception("Placeholder of image %s", image.pk)
 
@@ -397,9 +402,9 @@ def create_renditions(image, filters):
             except Unsupported:
                 fallback.append(filter)
         if plans:
-            made, placeholder = generate(image, plans, data, full_size)
+            made, placeholder, fingerprint = generate(image, plans, data, full_size)
             created = store(image, made)
-            save_placeholder(image, placeholder)
+            save_placeholder(image, placeholder, fingerprint)
     except Exception:  # noqa: BLE001 - Wagtail's path makes them, or raises its own error
         logger.exception("Rendition set of image %s: falling back to Wagtail", image.pk)
         fallback = [f for f in filters if f.spec not in created]

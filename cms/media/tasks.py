@@ -37,3 +37,12 @@ def update_document_preview(document_id):
     from cms.media.previews import update_preview  # it uses the models, which queue this
 
     update_preview(document_id)
+
+
+@task()
+def expire_images_task():
+    """The expiry job (cms/media/expiry.py) as a task, for a scheduler that enqueues tasks
+    rather than running commands."""
+    from cms.media.expiry import expire_images
+
+    return [entry.image.pk for entry in expire_images()]

@@ -8,6 +8,7 @@ from wagtail.admin import messages
 from wagtail.permissions import policy_registry
 
 from cms.media import health
+from cms.media.duplicates import near_duplicate_groups
 from cms.media.permissions import pages_blocking_change, refusal_message
 
 
@@ -30,6 +31,10 @@ def media_health(request):
             "oversized_pixels": settings.MEDIA_OVERSIZED_PIXELS,
             "failing_documents": health.documents_failing_content_check(),
             "without_preview": health.documents_without_preview(),
+            "duplicate_groups": near_duplicate_groups(),
+            "expiring_soon": health.images_expiring_soon(),
+            "expiring_soon_days": health.EXPIRING_SOON_DAYS,
+            "expired": health.expired_images(),
         },
     )
 

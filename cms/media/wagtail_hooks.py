@@ -5,9 +5,11 @@ from wagtail.documents import get_document_model
 from wagtail.documents.views import documents
 from wagtail.images import get_image_model
 from wagtail.images.views import images
+from wagtail.images.views.chooser import viewset as image_chooser_viewset
 from wagtail.permissions import register_permission_policy
 
-from cms.media import document_versions
+from cms.media import document_versions, duplicate_views
+from cms.media.expiry_panel import ImageExpiryPanel, sees_expiry_notices
 from cms.media.permissions import document_permission_policy, image_permission_policy
 from cms.media.views import explain_media_in_use, media_health
 
@@ -39,6 +41,25 @@ def register_document_versions_urls():
             document_versions.restore,
             name="media_document_restore",
         ),
+    ]
+
+
+@hooks.register("register_admin_urls", order=-1)
+def register_near_duplicate_urls():
+    """The multiple upload and the chooser's upload that also warn of near-duplicates, at
+    Wagtail's own paths (these come first, so they answer), and the merge of near-duplicates."""
+    return [
+        path(
+            "images/multiple/add/",
+            duplicate_views.AddImagesView.as_view(),
+            name="media_add_multiple_images",
+        ),
+        path(
+            "images/chooser/create/",
+            image_chooser_viewset.construct_view(duplicate_views.ChooserUploadView),
+            name="media_image_chooser_upload",
+        ),
+        path("media/merge-images/", duplicate_views.merge_images, name="media_merge_images"),
     ]
 
 
@@ -93,3 +114,9 @@ def register_media_health_menu_item():
         icon_name="image",
         order=900,
     )
+
+
+@hooks.register("construct_homepage_panels")
+def add_image_expiry_panel(request, panels):
+    if sees_expiry_notices(request.user):
+        panels.append(ImageExpiryPanel())

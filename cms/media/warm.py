@@ -1,4 +1,5 @@
-"""Backfill renditions and placeholders for the whole library (manage.py warm_renditions)."""
+"""Backfill renditions, placeholders and perceptual hashes for the whole library
+(manage.py warm_renditions)."""
 
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ def warm_chunk(image_ids):
     for image in Image.objects.filter(pk__in=image_ids):
         todo = missing_specs(image, specs, existing)
         had_placeholder = bool(image.dominant_colour)
-        if not todo and had_placeholder:
+        if not todo and had_placeholder and image.perceptual_hash:
             continue
         try:
             make_rendition_set(image, todo)

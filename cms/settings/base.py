@@ -346,6 +346,9 @@ MEDIA_PDF_CPU_SECONDS = 20
 MEDIA_PDF_MEMORY_BYTES = 512 * 1024 * 1024
 # Threads making one image's renditions (Pillow's codecs release the GIL); None: cores + 1.
 MEDIA_RENDITION_THREADS = None
+# Perceptual hashes at most this many bits apart are near-duplicates (cms/media/duplicates.py):
+# re-encoded or resized copies are 0-2 bits apart, different photos 6 or more.
+MEDIA_DUPLICATE_DISTANCE = 4
 
 # Background tasks (django-tasks): renditions ahead of time, search and reference indexing,
 # file deletion. "immediate" runs them in-process (development, tests); "database" queues

@@ -23,6 +23,7 @@ from pathlib import Path
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 
+from cms.media.metadata import read_metadata
 from products.catalogue.block_converters import UnknownBlockType, converter, given_alt
 from products.catalogue.manifest import FORMAT
 from products.catalogue.problems import Problems
@@ -199,10 +200,19 @@ def media_details(media):
         if kind == "image":
             if item.description:
                 entry["alt"] = item.description
-            if item.credit:
+            if item.credit or credit_from_file(item):
+                # Empty only where the file's XMP/IPTC/EXIF names a credit the library left
+                # out: an import would fill it in (cms/media/metadata.py) and break the round
+                # trip. Elsewhere an empty credit is left out, as the format asks.
                 entry["credit"] = item.credit
         details[path] = entry
     return details
+
+
+def credit_from_file(image):
+    """The credit an import would read from the image file's metadata."""
+    with image.open_file() as file:
+        return read_metadata(file, image.file.name).credit()
 
 
 def write_bundle(out_path, manifest, media):

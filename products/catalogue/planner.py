@@ -24,6 +24,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from types import MappingProxyType
 
 from django.conf import settings
@@ -36,6 +37,7 @@ from wagtail.locks import BasicLock, ScheduledForPublishLock, WorkflowLock
 from wagtail.models import Collection, Page, Site
 from wagtail.permissions import policy_registry
 
+from cms.media.duplicates import ImportCheck
 from cms.media.library import content_hash
 from cms.media.validation import read_limit, validate_document, validate_image
 from products.catalogue.block_converters import clean_markup, converter, use_alt
@@ -73,7 +75,7 @@ class MediaPlan:
     item_id: int | None = None  # the library item holding this content already
     title: str = ""  # library details of a new item (format section 2)
     alt: str = ""
-    credit: str = ""
+    credit: str | None = None  # None: the manifest gives none (filled from the file's metadata)
 
     @property
     def action(self):
@@ -253,7 +255,7 @@ class Content:
     existing: object = None  # the library item that already holds this content
     title: str = ""
     alt: str = ""
-    credit: str = ""
+    credit: str | None = None
 
 
 class Planning:
@@ -437,6 +439,8 @@ class Planning:
                     self.check_new_file(path, kind, data)
             content.paths.append(path)
             self.content_of[path] = content
+        for where, message in self.near_duplicates.warnings():
+            self.report.warnings.add(where, message)
         return contents
 
     def read_file(self, path, kind):
@@ -458,6 +462,18 @@ class Planning:
         except ValidationError as error:
             for message in error.messages:
                 self.errors.add(self.refs_by_path[path][0].where, message)
+            return
+        if kind == "image":
+            self.warn_near_duplicate(path, data)
+
+    @cached_property
+    def near_duplicates(self):
+        return ImportCheck()
+
+    def warn_near_duplicate(self, path, data):
+        """An image new to the library that looks like one in it (cms/media/duplicates.py):
+        a warning at its first reference (added by `read_media`); imported all the same."""
+        self.near_duplicates.check(self.refs_by_path[path][0].where, path, data)
 
     def check_media_details(self):
         for path, place in self.manifest.media_places.items():
@@ -480,7 +496,7 @@ class Planning:
             given_title = next((e["title"] for e in entries if "title" in e), None)
             if content.kind == "image":
                 content.title = given_title or file_title
-                content.credit = next((e["credit"] for e in entries if "credit" in e), "")
+                content.credit = next((e["credit"] for e in entries if "credit" in e), None)
                 content.alt = next((e["alt"] for e in entries if e.get("alt")), "") or next(
                     (ref.alt for ref in refs if ref.alt), ""
                 )

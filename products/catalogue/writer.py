@@ -30,6 +30,7 @@ from wagtail.models import Collection, Page, Site
 from cms.index_batch import batched_index_updates
 from cms.media import transaction as media_transaction
 from cms.media.library import add_document, add_image, content_hash, items_with_content
+from cms.media.metadata import read_metadata
 from cms.media.tasks import make_renditions
 from cms.media.validation import read_limit
 from products.catalogue.bulk_pages import NewPage, add_page_rows, finish_pages, specific_page
@@ -214,7 +215,7 @@ class Writer:
                     name,
                     title=item.title,
                     description=item.alt,
-                    credit=item.credit,
+                    credit=credit_of(item, data, name),
                     collection=collection,
                     user=self.user,
                     checked=True,
@@ -393,3 +394,11 @@ def related_links(product, page_ids):
         ProductRelatedProduct(product_id=page_ids[sku], sort_order=n)
         for n, sku in enumerate(product.related)
     ]
+
+
+def credit_of(item, data, name):
+    """A new image's credit: the manifest's, else the one its XMP/IPTC/EXIF give. Title and
+    alt text stay as the format's rules fix them (docs/media-pipeline.md)."""
+    if item.credit is not None:
+        return item.credit
+    return read_metadata(data, name).credit()

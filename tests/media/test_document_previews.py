@@ -74,6 +74,11 @@ def test_an_uploaded_pdf_gets_a_preview_page_count_and_text(upload, admin_client
     text = DocumentText.objects.get(document=document).text
     assert "Word1 on page 1" in text and "Word3 on page 3" in text
 
+    # The document's edit page shows the first page and the page count.
+    edit_page = admin_client.get(f"/admin/documents/edit/{document.pk}/").content.decode()
+    assert 'alt="First page of Oak chair datasheet"' in edit_page
+    assert "3 pages" in edit_page
+
     # Editors never see previews among their images.
     listing = admin_client.get("/admin/images/").content.decode()
     chooser = admin_client.get("/admin/images/chooser/").content.decode()
@@ -87,6 +92,8 @@ def test_an_upload_with_a_pdf_that_gives_no_preview_still_succeeds(upload, admin
     assert document.preview is None and document.page_count is None
     assert reason in document.preview_error
     assert not DocumentText.objects.filter(document=document).exists()
+    edit_page = admin_client.get(f"/admin/documents/edit/{document.pk}/").content.decode()
+    assert f"No preview: {document.preview_error}" in edit_page
     report = admin_client.get("/admin/reports/media-health/").content.decode()
     assert "PDFs without a preview (1)" in report
     assert "Scripted</a>: No preview: it holds JavaScript" in report

@@ -263,6 +263,18 @@ def test_an_image_taken_off_a_live_page_is_free_again_before_the_task_worker_run
     assert image.description == "Better alt text"
 
 
+def test_a_hero_of_a_page_made_live_from_code_is_locked_before_the_task_worker_runs(
+    client, editor, catalogue, tasks_waiting
+):
+    """A page saved live from code (no publish) waits for the task worker to index its hero:
+    the lock reads the hero's foreign key (related_name="+", hidden) directly."""
+    image = upload_image(as_user(client, editor))
+    ProductPageFactory(parent=catalogue, title="Coded chair", live=True, hero_image=image)
+    response = client.post(f"/admin/images/{image.pk}/delete/")
+    assert "“Coded chair”" in messages_on(client, response)
+    assert Image.objects.filter(pk=image.pk).exists()
+
+
 def test_editor_still_edits_own_unused_or_draft_only_image(client, editor, catalogue):
     image = upload_image(as_user(client, editor))
     ProductPageFactory(parent=catalogue, title="Draft chair", live=False, hero_image=image)

@@ -520,3 +520,54 @@ def test_cached_pages_outlive_the_app_servers(nodes):
     response = requests.get(nodes.nginx + PRODUCT, timeout=30)
     assert response.status_code == 200 and "Oak dining chair" in response.text
     assert response.headers["X-Cache-Status"] in ("HIT", "STALE")
+
+
+EXPIRING_PRODUCT = """
+from home.models import HomePage
+from products.models import ProductIndexPage
+from tests.factories import ImageFactory, ProductIndexPageFactory, ProductPageFactory
+from tests.factories import gallery_block
+index = ProductIndexPage.objects.first() or ProductIndexPageFactory(parent=HomePage.objects.get())
+hero, lasting = ImageFactory(title="Expiring hero"), ImageFactory(title="Lasting photo")
+page = ProductPageFactory(
+    parent=index, title="Expiring lamp", sku="EX-1", hero_image=hero,
+    body=[gallery_block([lasting])],
+)
+page.save_revision().publish()
+print(hero.pk, page.url)
+"""
+
+EXPIRE_YESTERDAY = """
+import datetime
+from wagtail.images import get_image_model
+from cms import clock
+yesterday = clock.today() - datetime.timedelta(days=1)
+get_image_model().objects.filter(pk={pk}).update(expires=yesterday)
+"""
+
+
+def test_a_cached_page_stops_showing_an_image_once_the_expiry_job_ran(nodes):
+    """Pages stop showing an image past its last day at their next render; the copy nginx
+    holds, rendered before, goes when `expire_images` has run (its refresh, by the worker)."""
+    image_id, path = nodes.manage("shell", "-c", EXPIRING_PRODUCT).stdout.split()[-2:]
+    url = nodes.nginx + path
+    hero_alt, lasting_alt = 'alt="Alt text for Expiring hero"', 'alt="Alt text for Lasting photo"'
+    assert eventually(lambda: hero_alt in fetch_twice(url).text, 30)
+    assert requests.get(url, timeout=30).headers["X-Cache-Status"] == "HIT"
+
+    # The last day passed (the date is set as time would have set it: no signal, no refresh).
+    nodes.manage("shell", "-c", EXPIRE_YESTERDAY.format(pk=image_id))
+    stale = requests.get(url, timeout=30)
+    assert stale.headers["X-Cache-Status"] == "HIT" and hero_alt in stale.text
+
+    out = nodes.manage("expire_images").stdout
+    assert f"expired: image {image_id} “Expiring hero”" in out and "1 live page(s)" in out
+
+    def refreshed():
+        response = requests.get(url, timeout=30)
+        return response.headers["X-Cache-Status"] == "HIT" and hero_alt not in response.text
+
+    assert eventually(refreshed, 60)
+    page = requests.get(url, timeout=30).text
+    assert lasting_alt in page.split('class="product__header"')[1].split("</header>")[0]
+    assert f"image {image_id}" not in nodes.manage("expire_images").stdout  # handled once

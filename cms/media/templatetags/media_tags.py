@@ -8,7 +8,7 @@ then) and render through cms/media/pictures.py, which caches the markup.
 
 from django import template
 
-from cms.media import pictures
+from cms.media import pictures, rights
 from cms.media.renditions import SPECS
 from cms.site_urls import absolute_url
 
@@ -68,3 +68,16 @@ def rendition_url(context, image, spec_name, absolute=False):
         return ""
     url = pictures.rendition_url(image, SPECS[spec_name])
     return absolute_url(url, context.get("request")) if absolute else url
+
+
+@register.filter
+def is_shown(image):
+    """Whether a public page may show `image`: there is one and it has not expired
+    (cms/media/rights.py)."""
+    return rights.is_shown(image)
+
+
+@register.filter
+def shown_images(images):
+    """The images of a list (a gallery) a public page may show, in order."""
+    return rights.shown(images or [])
