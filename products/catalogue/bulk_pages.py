@@ -29,6 +29,8 @@ from wagtail.log_actions import get_active_log_context
 from wagtail.models import Page, PageLogEntry, Revision
 from wagtail.signals import page_published, published
 
+from cms.media.references import published_pages_indexed_together
+
 logger = logging.getLogger("wagtail")  # the lines Wagtail's path logs for each page
 
 
@@ -125,6 +127,13 @@ def finish_pages(new_pages, user):
     revisions = save_revisions(pages, user)
     set_state(new_pages, revisions)
     write_history(new_pages, revisions, user)
+    with published_pages_indexed_together():
+        announce(new_pages, revisions)
+
+
+def announce(new_pages, revisions):
+    """The signals Wagtail's path sends, and the lines it logs."""
+    model = type(new_pages[0].page)
     for new, revision in zip(new_pages, revisions, strict=True):
         post_save.send(model, instance=new.page, created=True, update_fields=None, raw=False)
         if new.live:
