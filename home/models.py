@@ -51,14 +51,14 @@ class HomePage(BareUrlPage, Page):
         return super().route(request, path_components)
 
     def get_context(self, request, *args, **kwargs):
-        from products.models import ProductCategory, ProductIndexPage
+        from products.models import ProductCategory, ProductIndexPage, hero_images
 
         context = super().get_context(request, *args, **kwargs)
         links = self.featured_products.filter(product__live=True).select_related(
             "product", "product__hero_image", "product__category"
         )
         featured = [link.product for link in links]
-        prefetch_renditions(([p.hero_image for p in featured], [CARD]))
+        prefetch_renditions((hero_images(featured), [CARD]))
         context.update(
             featured_products=featured,
             catalogue=ProductIndexPage.objects.live().order_by("path").first(),

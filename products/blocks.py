@@ -3,14 +3,23 @@
 
 import copy
 
+from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat, pluralize
 from wagtail import blocks
+from wagtail.blocks.struct_block import BlockGroup, StructBlockValidationError
 from wagtail.documents import get_document_model
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images import get_image_model
 from wagtail.images.blocks import ImageBlock
 
 from cms.media import rights
+from cms.media.crop_fields import (
+    FocalPointFormField,
+    FocalPointInput,
+    check_inside,
+    parse_focal_point,
+)
+from cms.media.crops import focal_point_value, for_use
 from cms.media.renditions import API_BODY, API_DOCUMENT_PREVIEW
 from cms.site_urls import absolute_url
 
@@ -21,17 +30,87 @@ def first_library_image():
     return get_image_model().objects.order_by("pk").first()
 
 
+class FocalPointBlock(blocks.FieldBlock):
+    """A use's own focal point (cms/media/crops.py): a dict, or None to follow the image's."""
+
+    def __init__(self, use="image", **kwargs):
+        self.field = FocalPointFormField(required=False, widget=FocalPointInput(use=use))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        try:
+            return parse_focal_point(value)
+        except ValidationError:
+            return None  # never stored so: the form refuses it
+
+    def get_prep_value(self, value):
+        return value or None
+
+
 class ProductImageBlock(ImageBlock):
-    """Wagtail's ImageBlock (image, alt text, decorative), safe for repeated images.
+    """Wagtail's ImageBlock (image, alt text, decorative), safe for repeated images, with a
+    per-use focal point.
 
     ImageChooserBlock hands out one instance per image id, so two uses of one image would share
-    (and overwrite) each other's alt text: every use gets its own copy instead.
+    (and overwrite) each other's alt text: every use gets its own copy instead. That copy
+    also carries the use's focal point (`crops.for_use`): templates, prefetching and the API
+    then render this use's crop with no more code. The stored value gains `focal_point` only
+    where a use has one, so existing rows and imports compare as before.
     """
 
+    def __init__(self, use="image", **kwargs):
+        super().__init__(**kwargs)
+        # ImageBlock fixes its child blocks in its constructor (no local_blocks argument).
+        # `use` (renditions.USE_SPECS) is what the crop chooser previews.
+        focal_point = FocalPointBlock(use=use, label="Crop for this use")
+        focal_point.set_name("focal_point")
+        self.child_blocks["focal_point"] = focal_point
+        # The form's layout was fixed from the three children too (StructBlock.__init__).
+        self.meta.form_layout = BlockGroup([*self.meta.form_layout.children, "focal_point"])
+
     def _struct_value_to_image(self, struct_value):
-        if struct_value.get("image") is not None:
-            struct_value["image"] = copy.copy(struct_value["image"])
+        image = struct_value.get("image")
+        if image is not None:
+            raw = struct_value.get("focal_point")
+            try:
+                value = parse_focal_point(raw)
+            except ValidationError:
+                value = None
+            image = for_use(image, value)
+            if image is struct_value["image"]:
+                image = copy.copy(image)
+            image.focal_point_for_use = raw if value is None else value
+            struct_value["image"] = image
         return super()._struct_value_to_image(struct_value)
+
+    def _image_to_struct_value(self, image):
+        return {
+            **super()._image_to_struct_value(image),
+            "focal_point": image and getattr(image, "focal_point_for_use", None),
+        }
+
+    def get_prep_value(self, value):
+        prep = super().get_prep_value(value)
+        focal_point = getattr(value, "focal_point_for_use", None)
+        if isinstance(focal_point, dict):
+            prep["focal_point"] = focal_point
+        return prep
+
+    def get_form_state(self, value):
+        state = super().get_form_state(value)
+        focal_point = getattr(value, "focal_point_for_use", None) if value else None
+        state["focal_point"] = self.child_blocks["focal_point"].get_form_state(focal_point)
+        return state
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value is not None:
+            try:
+                focal_point = parse_focal_point(getattr(value, "focal_point_for_use", None))
+                check_inside(focal_point, value)
+            except ValidationError as error:
+                raise StructBlockValidationError(block_errors={"focal_point": error}) from error
+        return value
 
     def get_api_representation(self, value, context=None):
         if not rights.is_shown(value):  # none, or expired (a gallery leaves it out)
@@ -46,6 +125,9 @@ class ProductImageBlock(ImageBlock):
             "height": rendition.height,
             "dominant_colour": value.dominant_colour,
             "placeholder": value.placeholder,
+            # This use's own focal point (cms/media/crops.py), or None: the image's applies.
+            "focal_point": getattr(value, "use_focal_point", None)
+            and focal_point_value(value.use_focal_point),
         }
 
 
@@ -71,7 +153,7 @@ class CaptionedImageBlock(blocks.StructBlock):
 
 class GalleryBlock(blocks.ListBlock):
     def __init__(self, **kwargs):
-        super().__init__(ProductImageBlock(), min_num=1, max_num=50, **kwargs)
+        super().__init__(ProductImageBlock(use="gallery"), min_num=1, max_num=50, **kwargs)
 
     def get_preview_value(self):
         images = list(get_image_model().objects.order_by("pk")[:4])

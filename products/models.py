@@ -32,6 +32,8 @@ from wagtail.search import index
 from cms.canonical_urls import BareUrlPage, has_query, redirect_to_query
 from cms.media import rights
 from cms.media.api_fields import ShownImageField, SiteImageRenditionField
+from cms.media.crop_fields import FocalPointInput, FocalPointModelField, check_inside
+from cms.media.crops import for_use
 from cms.media.models import DocumentText
 from cms.media.pictures import rendition_url
 from cms.media.prefetch import prefetch_renditions
@@ -147,7 +149,7 @@ class ProductIndexPage(Page):
         context = super().get_context(request, *args, **kwargs)
         listing = listing or self.listing(request)
         page_obj = listing.page
-        prefetch_renditions(([p.hero_image for p in page_obj], [CARD]))
+        prefetch_renditions((hero_images(page_obj), [CARD]))
         filters = {"category": listing.category.slug} if listing.category else {}
         if listing.sort != "title":
             filters["sort"] = listing.sort
@@ -244,6 +246,10 @@ class ProductPage(BareUrlPage, Page):
         blank=True,
         help_text="Alt text for the hero on this page only; leave empty to use the image's own.",
     )
+    # The hero's own focal area on this page (cms/media/crops.py), over the image's own:
+    # {"x", "y", "width", "height"}, or null to follow the image.
+    hero_focal_point = FocalPointModelField("hero crop", null=True, blank=True)
+    crop_fields = {"hero_image": "hero_focal_point"}  # image field: its crop (cms/media/merge.py)
     body = StreamField(ProductBodyBlock(), blank=True)
 
     content_panels = [
@@ -262,7 +268,11 @@ class ProductPage(BareUrlPage, Page):
             help_text="Shown as cards at the foot of the page, in this order.",
         ),
     ]
-    media_panels = [FieldPanel("hero_image"), FieldPanel("hero_alt")]
+    media_panels = [
+        FieldPanel("hero_image"),
+        FieldPanel("hero_alt"),
+        FieldPanel("hero_focal_point", widget=FocalPointInput(use="hero")),
+    ]
     # Wagtail 8's own page settings (privacy, schedule) live in the side panels; this tab holds
     # the product's catalogue data.
     settings_panels = [
@@ -317,10 +327,17 @@ class ProductPage(BareUrlPage, Page):
         APIField("price"),
         APIField("category_name"),
         APIField("tags"),
-        # The hero a visitor sees: an expired one is replaced as on the page (shown_hero).
+        # The hero a visitor sees: an expired one is replaced as on the page (shown_hero),
+        # cropped as this page crops it (hero_focal_point).
         APIField("hero_image", serializer=ShownImageField(source="shown_hero")),
-        APIField("hero_card", serializer=SiteImageRenditionField(API_CARD, source="shown_hero")),
-        APIField("hero_large", serializer=SiteImageRenditionField(API_LARGE, source="shown_hero")),
+        APIField("hero_focal_point"),
+        APIField(
+            "hero_card", serializer=SiteImageRenditionField(API_CARD, source="shown_hero_for_use")
+        ),
+        APIField(
+            "hero_large",
+            serializer=SiteImageRenditionField(API_LARGE, source="shown_hero_for_use"),
+        ),
         APIField("body"),
     ]
 
@@ -328,11 +345,28 @@ class ProductPage(BareUrlPage, Page):
     subpage_types = []
 
     @property
+    def hero_image_for_use(self):
+        """The hero as this page shows it: cropped around the page's own focal point when it
+        has one (cms/media/crops.py), else the image itself."""
+        return for_use(self.hero_image, self.hero_focal_point)
+
+    @property
+    def shown_hero_for_use(self):
+        """`shown_hero` with the page's own crop when it is the hero image itself."""
+        hero = self.shown_hero
+        return self.hero_image_for_use if hero is not None and hero is self.hero_image else hero
+
+    @property
     def category_name(self):
         return self.category.name if self.category else None
 
     def clean(self):
         super().clean()
+        if self.hero_focal_point and self.hero_image_id:
+            try:
+                check_inside(self.hero_focal_point, self.hero_image)
+            except ValidationError as error:
+                raise ValidationError({"hero_focal_point": error}) from error
         if self.sku:
             clash = ProductPage.objects.filter(sku=self.sku).exclude(pk=self.pk).first()
             if clash:
@@ -350,7 +384,9 @@ class ProductPage(BareUrlPage, Page):
         links = self.related_products.filter(product__live=True).select_related(
             "product", "product__hero_image", "product__category"
         )
-        return [link.product for link in links]
+        products = [link.product for link in links]
+        hero_images(products)
+        return products
 
     def body_document_previews(self):
         """The preview images of the documents the body lists (loaded with the documents)."""
@@ -393,6 +429,7 @@ class ProductPage(BareUrlPage, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
+        self.hero_image = self.hero_image_for_use
         if self.hero_image and self.hero_alt:
             self.hero_image.contextual_alt_text = self.hero_alt
         in_image_blocks, in_galleries = self.body_images()
@@ -436,6 +473,15 @@ class ProductPage(BareUrlPage, Page):
                 "availability": "https://schema.org/InStock",
             }
         return json.dumps(data, ensure_ascii=False).translate(JSON_SCRIPT_ESCAPES)
+
+
+def hero_images(products):
+    """The hero of each product as its cards show it (its own crop applied, in place), for
+    prefetching: None where a product has none."""
+    for product in products:
+        if product.hero_image is not None and product.hero_focal_point:
+            product.hero_image = product.hero_image_for_use
+    return [product.hero_image for product in products]
 
 
 def listed_document_ids(raw_body):

@@ -17,6 +17,7 @@ from wagtail.contrib.frontend_cache.utils import PurgeBatch
 from wagtail.models import Page, PageViewRestriction
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
+from products.crop_uses import queue_crop_renditions
 from products.models import ProductPage
 
 _batch = threading.local()
@@ -77,6 +78,7 @@ def purge_restricted(instance, **kwargs):
 def register():
     for signal in (page_published, page_unpublished):
         signal.connect(purge_listings, sender=ProductPage)
+    page_published.connect(queue_crop_renditions, sender=ProductPage)
     post_page_move.connect(purge_after_move)
     for signal in (post_save, post_delete):
         signal.connect(purge_restricted, sender=PageViewRestriction)

@@ -9,7 +9,7 @@ from cms.canonical_urls import redirect_to_query
 from cms.media.models import CustomDocument
 from cms.media.prefetch import prefetch_renditions
 from cms.media.renditions import CARD
-from products.models import ProductPage, paginate
+from products.models import ProductPage, hero_images, paginate
 
 RESULTS_PER_PAGE = 24
 # Longer queries are cut to this many characters (titles and SKUs are far shorter).
@@ -61,7 +61,7 @@ def search(request):
     if canonical is not None:
         return redirect_to_query(request, canonical)
     if results is not None:
-        prefetch_renditions(([p.hero_image for p in results], [CARD]))
+        prefetch_renditions((hero_images(results), [CARD]))
         mark_found_in_documents(list(results), search_terms(query).split())
     return render(
         request,

@@ -11,6 +11,7 @@ from django.core.files.base import ContentFile
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 
+from cms.media.crops import wagtail_fields
 from cms.media.validation import CheckedContentFile
 
 
@@ -48,11 +49,14 @@ def add_image(
     collection,
     description="",
     credit="",
+    rights=None,
     user=None,
     checked=False,
     looked_up=False,
 ):
     """Return `(image, created)`: the library image with this content, added if new.
+    `rights`: catalogue format 1.1 details of a new image (`focal_point`, a top-left
+    rectangle, `licence`, `source`, `expires`), each optional.
     Raises ValidationError when the file fails the upload checks (skipped when `checked`:
     the caller ran `validate_image` on these bytes). `looked_up`: the caller found no item
     with this content (items_with_content) in this transaction; it is not looked up again."""
@@ -67,9 +71,22 @@ def add_image(
         collection=collection,
         uploaded_by_user=user,
         file=file_for(content, filename, "image", checked),
+        **image_rights(rights or {}),
     )
     image.save()
     return image, True
+
+
+def image_rights(rights):
+    """Model fields for the format 1.1 details of a new image."""
+    fields = {
+        "licence": rights.get("licence") or "",
+        "source": rights.get("source") or "",
+        "expires": rights.get("expires"),
+    }
+    if rights.get("focal_point"):
+        fields.update(wagtail_fields(rights["focal_point"]))
+    return fields
 
 
 def add_document(

@@ -10,7 +10,8 @@ draft of every page with unpublished changes (the index does not see drafts). A 
 changed the way an editor changes it: its live version is saved as a revision and published,
 then its draft, if it had one, is saved again as the latest revision with the same images
 swapped, so neither the live page nor the editor's unpublished work loses anything. Only the
-image ids change: per-use alt text, decorative flags, captions and crops stay as they were.
+image ids change: per-use alt text, decorative flags and captions stay as they were; a use's
+own crop is moved onto the kept image (the same part of the picture, at its size).
 
 The others' renditions go as in a file replacement (cms/media/replaced.py): rows deleted,
 files kept for the grace period for pages still cached. After the commit the kept image's
@@ -29,12 +30,25 @@ from wagtail.fields import StreamField
 from wagtail.images import get_image_model
 from wagtail.models import Page, ReferenceIndex
 
+from cms.media.crops import scaled_focal_point
 from cms.media.replaced import retire_renditions
 from cms.media.tasks import generate_renditions
 
 
 class MergeFailed(Exception):
     """The merge could not be done; nothing was changed."""
+
+
+class Retarget(dict):
+    """{merged image id: kept image id}, with every image's size: a use's own crop is moved
+    onto the kept image, which may be a resized copy."""
+
+    def __init__(self, keep, others):
+        super().__init__({image.pk: keep.pk for image in others})
+        self.sizes = {image.pk: (image.width, image.height) for image in (keep, *others)}
+
+    def crop(self, old_pk, value):
+        return scaled_focal_point(value, self.sizes[old_pk], self.sizes[self[old_pk]])
 
 
 @dataclass(frozen=True)
@@ -46,7 +60,7 @@ class MergePlan:
 
     @property
     def mapping(self):
-        return {image.pk: self.keep.pk for image in self.others}
+        return Retarget(self.keep, self.others)
 
 
 def rewrite_raw(block, raw, mapping):
@@ -61,12 +75,15 @@ def rewrite_raw(block, raw, mapping):
         if not isinstance(raw, dict):
             # ImageBlock reads a bare id as a plain ImageChooserBlock's value.
             return mapping.get(raw, raw) if "image" in block.child_blocks else raw
-        return {
+        new = {
             name: rewrite_raw(block.child_blocks[name], value, mapping)
             if name in block.child_blocks
             else value
             for name, value in raw.items()
         }
+        if raw.get("focal_point") and raw.get("image") in mapping:
+            new["focal_point"] = mapping.crop(raw["image"], raw["focal_point"])
+        return new
     if isinstance(block, blocks.ListBlock):
         return [
             {**item, "value": rewrite_raw(block.child_block, item["value"], mapping)}
@@ -98,6 +115,10 @@ def rewrite_instance(obj, mapping):
             if value in mapping:
                 setattr(obj, field.attname, mapping[value])
                 changed.append(field.name)
+                crop_field = getattr(obj, "crop_fields", {}).get(field.name)
+                if crop_field and getattr(obj, crop_field):
+                    setattr(obj, crop_field, mapping.crop(value, getattr(obj, crop_field)))
+                    changed.append(crop_field)
         elif isinstance(field, StreamField):
             raw = field.get_prep_value(getattr(obj, field.name))
             new = rewrite_raw(field.stream_block, raw, mapping)
@@ -113,7 +134,7 @@ def plan_merge(keep, others):
     if not others:
         raise MergeFailed("Choose at least two images to merge.")
     image_model = get_image_model()
-    mapping = {image.pk: keep.pk for image in others}
+    mapping = Retarget(keep, others)
     page_type = ContentType.objects.get_for_model(Page)
     page_ids, objects = set(), set()
     references = ReferenceIndex.objects.filter(

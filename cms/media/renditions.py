@@ -64,6 +64,21 @@ SPECS = {
     spec.name: spec
     for spec in (HERO, CARD, BODY, GALLERY_THUMB, GALLERY_LARGE, OG_IMAGE, DOCUMENT_THUMB)
 }
+# What each use of a library image on a product page is rendered with: a use with its own
+# focal point (cms/media/crops.py) needs these renditions for that focal point (the hero's
+# card is on listings; API_CARD and API_LARGE are members).
+USE_SPECS = {
+    "hero": (HERO, OG_IMAGE, CARD),
+    "image": (BODY,),
+    "gallery": (GALLERY_THUMB, GALLERY_LARGE),
+}
+
+
+def use_filter_specs(uses):
+    """The filter specs the named uses (keys of USE_SPECS) are rendered with."""
+    return sorted({f for use in uses for spec in USE_SPECS[use] for f in spec.filter_specs})
+
+
 # Images shown only as a document's preview: their renditions, and nothing else.
 PREVIEW_SPECS = (DOCUMENT_THUMB,)
 

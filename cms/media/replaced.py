@@ -46,11 +46,16 @@ def retire_renditions(renditions):
 
 
 def stale_renditions(image):
-    """The renditions made for a focal point the image no longer has."""
+    """The renditions made for a focal point the image no longer has (those of a use's own
+    focal point, cms/media/crops.py, stay: the use still has it)."""
+    from cms.media.crops import crop_keys
+
+    kept = crop_keys(image)
     return [
         rendition
         for rendition in image.renditions.all()
         if Filter(spec=rendition.filter_spec).get_cache_key(image) != rendition.focal_point_key
+        and rendition.focal_point_key not in kept
     ]
 
 

@@ -3,6 +3,7 @@
 from django_tasks import task
 from wagtail.images import get_image_model
 
+from cms.media.crops import crops_of, make_crop_renditions
 from cms.media.rendition_sets import make_rendition_set
 from cms.media.renditions import ahead_of_time_specs, preview_specs
 
@@ -26,6 +27,10 @@ def generate_renditions(image_id, refresh_pages=False):
         make_renditions(image)
         if refresh_pages:
             from cms.media.replaced import refresh_pages_using
+
+            # Pages already use the image: the uses with their own focal point too
+            # (cms/media/crops.py; a new image has none, and asks no more queries).
+            make_crop_renditions(image, crops_of([image.pk]).get(image.pk, {}))
 
             refresh_pages_using(image)
 

@@ -9,6 +9,7 @@ from wagtail.images.views.chooser import viewset as image_chooser_viewset
 from wagtail.permissions import register_permission_policy
 
 from cms.media import document_versions, duplicate_views
+from cms.media.crop_views import crop_preview
 from cms.media.expiry_panel import ImageExpiryPanel, sees_expiry_notices
 from cms.media.permissions import document_permission_policy, image_permission_policy
 from cms.media.views import explain_media_in_use, media_health
@@ -21,6 +22,11 @@ register_permission_policy(
 register_permission_policy(
     get_document_model(), document_permission_policy(get_document_model()), exact_class=True
 )
+
+
+@hooks.register("register_admin_urls")
+def register_crop_preview_url():
+    return [path("media/crop-preview/<int:image_id>/", crop_preview, name="media_crop_preview")]
 
 
 @hooks.register("register_admin_urls")

@@ -73,7 +73,7 @@ def given_alt(alt_text, decorative, library_alt):
 class Heading:
     type = "heading"
 
-    def parse(self, value, at, problems):
+    def parse(self, value, at, problems, version="1"):
         return text(value, at, problems, low=1, name="heading")
 
     def references(self, value):
@@ -89,7 +89,7 @@ class Heading:
 class Paragraph:
     type = "paragraph"
 
-    def parse(self, value, at, problems):
+    def parse(self, value, at, problems, version="1"):
         return text(value, at, problems, high=None, name="paragraph")
 
     def references(self, value):
@@ -105,8 +105,8 @@ class Paragraph:
 class Image:
     type = "image"
 
-    def parse(self, value, at, problems):
-        return json_image_ref(value, at, problems, caption=True)
+    def parse(self, value, at, problems, version="1"):
+        return json_image_ref(value, at, problems, caption=True, version=version)
 
     def references(self, value):
         return (value,) if isinstance(value, MediaRef) else ()
@@ -121,9 +121,11 @@ class Image:
 class Gallery:
     type = "gallery"
 
-    def parse(self, value, at, problems):
+    def parse(self, value, at, problems, version="1"):
         items = json_list(value, at, problems, 1, 50, "image references")
-        return [json_image_ref(v, f"{at}[{i}]", problems) for i, v in enumerate(items)]
+        return [
+            json_image_ref(v, f"{at}[{i}]", problems, version=version) for i, v in enumerate(items)
+        ]
 
     def references(self, value):
         return [ref for ref in value if isinstance(ref, MediaRef)]
@@ -139,7 +141,7 @@ class Gallery:
 class Documents:
     type = "documents"
 
-    def parse(self, value, at, problems):
+    def parse(self, value, at, problems, version="1"):
         items = json_list(value, at, problems, 1, 50, "document references")
         return [json_document_ref(v, f"{at}[{i}]", problems) for i, v in enumerate(items)]
 
@@ -157,7 +159,7 @@ class Documents:
 class Specs:
     type = "specs"
 
-    def parse(self, value, at, problems):
+    def parse(self, value, at, problems, version="1"):
         rows = json_list(value, at, problems, 1, 100, "rows")
         return [spec_row(v, f"{at}[{i}]", problems) for i, v in enumerate(rows)]
 

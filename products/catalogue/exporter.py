@@ -23,9 +23,11 @@ from pathlib import Path
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 
+from cms.media.crops import as_rect, focal_point_value, library_focal_point
 from cms.media.metadata import read_metadata
 from products.catalogue.block_converters import UnknownBlockType, converter, given_alt
-from products.catalogue.manifest import FORMAT
+from products.catalogue.fields import V11_MEDIA_KEYS
+from products.catalogue.manifest import FORMAT, FORMAT_1_1
 from products.catalogue.problems import Problems
 from products.catalogue.state import plain
 from products.models import ProductPage
@@ -50,6 +52,7 @@ class MediaFiles:
         self.paths = {}  # (kind, pk) -> bundle path
         self.items = {}  # bundle path -> library item
         self.used = set()
+        self.newer = False  # a per-use focal point was written: the manifest is format 1.1
 
     def path(self, kind, item):
         key = (kind, item.pk)
@@ -87,7 +90,9 @@ def export_bundle(out_path):
         if hero_id is not None and hero_id not in library.images:
             library.missing(page, "hero_image", "image", hero_id)
         products.append(export_product(page, media, library))
-    manifest = {"format": FORMAT, "products": products, "media": media_details(media)}
+    details = media_details(media)
+    newer = media.newer or any(V11_MEDIA_KEYS & set(entry) for entry in details.values())
+    manifest = {"format": FORMAT_1_1 if newer else FORMAT, "products": products, "media": details}
     data = json.dumps(manifest, indent=2, ensure_ascii=False).encode() + b"\n"
     write_bundle(out_path, data, media)
     kinds = [kind for kind, _ in media.items.values()]
@@ -110,14 +115,19 @@ class Library:
         )
 
 
-def image_ref(media, image, alt="", decorative=False, caption=""):
-    """A reference: the bare path unless an alt or caption must be given."""
+def image_ref(media, image, alt="", decorative=False, caption="", focal_point=None):
+    """A reference: the bare path unless an alt, caption or focal point must be given. A
+    use's focal point is written only where it differs from the library image's."""
     ref = {"file": media.path("image", image)}
     alt = given_alt(alt, decorative, image.description)
     if alt is not None:
         ref["alt"] = alt
     if caption:
         ref["caption"] = caption
+    rect = as_rect(focal_point)
+    if rect is not None and rect != library_focal_point(image):
+        ref["focal_point"] = focal_point_value(rect)
+        media.newer = True
     return ref if len(ref) > 1 else ref["file"]
 
 
@@ -132,7 +142,14 @@ class References:
         image = present(self.library, "image", use["image"], self.page, where)
         if image is None:
             return None
-        return image_ref(self.media, image, use["alt_text"], use["decorative"], caption)
+        return image_ref(
+            self.media,
+            image,
+            use["alt_text"],
+            use["decorative"],
+            caption,
+            use.get("focal_point"),
+        )
 
     def document(self, link, where):
         document = present(self.library, "document", link["document"], self.page, where)
@@ -156,7 +173,9 @@ def export_product(page, media, library):
         product["tags"] = tags
     hero = library.images.get(page.hero_image_id)
     if hero:
-        product["hero_image"] = image_ref(media, hero, alt=page.hero_alt)
+        product["hero_image"] = image_ref(
+            media, hero, alt=page.hero_alt, focal_point=page.hero_focal_point
+        )
     refs = References(media, library, page)
     body = []
     for index, block in enumerate(plain(page.body.get_prep_value())):
@@ -205,8 +224,24 @@ def media_details(media):
                 # out: an import would fill it in (cms/media/metadata.py) and break the round
                 # trip. Elsewhere an empty credit is left out, as the format asks.
                 entry["credit"] = item.credit
+            entry.update(image_rights(item))
         details[path] = entry
     return details
+
+
+def image_rights(image):
+    """The format 1.1 library details of an image that has them."""
+    entry = {}
+    rect = library_focal_point(image)
+    if rect is not None:
+        entry["focal_point"] = focal_point_value(rect)
+    if image.licence:
+        entry["licence"] = image.licence
+    if image.source:
+        entry["source"] = image.source
+    if image.expires:
+        entry["expires"] = image.expires.isoformat()
+    return entry
 
 
 def credit_from_file(image):

@@ -12,17 +12,20 @@ import io
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_slug, validate_unicode_slug
+from django.core.validators import URLValidator, validate_slug, validate_unicode_slug
 
 from products.catalogue.block_converters import UnknownBlockType, converter
 from products.catalogue.fields import (
+    V11_MEDIA_KEYS,
     MediaRef,
     check_path,
     clipped,
+    focal_point,
     json_image_ref,
     shown,
     text,
@@ -30,7 +33,10 @@ from products.catalogue.fields import (
 )
 
 FORMAT = "catalogue/1"
+FORMAT_1_1 = "catalogue/1.1"  # optional fields only (format section 6)
+VERSIONS = {FORMAT: "1", FORMAT_1_1: "1.1"}
 SKU = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+EXPIRES = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", re.ASCII)
 PRICE = re.compile(r"^[0-9]{1,8}(\.[0-9]{1,2})?$")
 TOP_KEYS = {"format", "products", "media"}
 PRODUCT_KEYS = {
@@ -100,8 +106,9 @@ class ProductSpec:
 class Manifest:
     name: str
     products: list
-    media: dict = field(default_factory=dict)  # path -> {"title", "alt", "credit"}
+    media: dict = field(default_factory=dict)  # path -> {"title", "alt", "credit", ...}
     media_places: dict = field(default_factory=dict)  # path -> place, for errors
+    version: str = "1"  # "1" or "1.1" (a CSV manifest is always "1")
 
 
 def slug_problem(slug):
@@ -155,17 +162,20 @@ def parse_json(data, problems):
         problems.add("catalogue.json", "the manifest must be a JSON object")
         return None
     unknown_keys(document, TOP_KEYS, "", problems)
-    if document.get("format") != FORMAT:
-        problems.add("format", f"must be the string “{FORMAT}”")
+    declared = document.get("format")
+    version = VERSIONS.get(declared) if isinstance(declared, str) else None
+    if version is None:
+        problems.add("format", f"must be the string “{FORMAT}” or “{FORMAT_1_1}”")
+        version = "1"
     products = document.get("products")
     if not isinstance(products, list):
         problems.add("products", "required: a list of products (it may be empty)")
         products = []
     if too_many_products(len(products), "products", problems):
         return None
-    manifest = Manifest("catalogue.json", [])
+    manifest = Manifest("catalogue.json", [], version=version)
     for index, raw in enumerate(products):
-        product = json_product(raw, f"products[{index}]", problems)
+        product = json_product(raw, f"products[{index}]", problems, version)
         if product:
             manifest.products.append(product)
     media = document.get("media", {})
@@ -178,21 +188,58 @@ def parse_json(data, problems):
         if not isinstance(details, dict):
             problems.add(place, "library details must be an object")
             continue
-        unknown_keys(details, {"title", "alt", "credit"}, place, problems)
-        limits = {"title": (1, 255), "alt": (1, 255), "credit": (0, 255)}
+        allowed = {"title", "alt", "credit"} | (V11_MEDIA_KEYS if version == "1.1" else set())
+        unknown_keys(details, allowed, place, problems, newer=V11_MEDIA_KEYS)
+        limits = {"title": (1, 255), "alt": (1, 255), "credit": (0, 255), "licence": (0, 255)}
         entry = {}
         for key, (low, high) in limits.items():
-            if key in details:
+            if key in details and key in allowed:
                 value = text(
                     details[key], f"{place}.{key}", problems, low=low, high=high, name=key
                 )
                 if value is not None:
                     entry[key] = value
+        if version == "1.1":
+            entry.update(rights_details(details, place, problems))
         manifest.media[path] = entry
     return manifest
 
 
-def json_product(raw, where, problems):
+def rights_details(details, place, problems):
+    """The format 1.1 library details other than the licence: focal point, source, expiry."""
+    entry = {}
+    if "focal_point" in details:
+        value = focal_point(details["focal_point"], f"{place}.focal_point", problems)
+        if value is not None:
+            entry["focal_point"] = value
+    if "source" in details:
+        value = text(details["source"], f"{place}.source", problems, high=500, name="source")
+        if value is not None and not source_problem(value):
+            entry["source"] = value
+        elif value is not None:
+            problems.add(f"{place}.source", source_problem(value))
+    if "expires" in details:
+        value = details["expires"]
+        if isinstance(value, str) and EXPIRES.match(value):
+            try:
+                entry["expires"] = date.fromisoformat(value)
+            except ValueError:
+                problems.add(f"{place}.expires", f"{shown(value)} is not a date that exists")
+        else:
+            problems.add(f"{place}.expires", f"{shown(value)} is not a date as YYYY-MM-DD")
+    return entry
+
+
+def source_problem(value):
+    """Why `value` is no http(s) URL, or None."""
+    try:
+        URLValidator(schemes=["http", "https"])(value)
+    except ValidationError:
+        return f"{shown(value)} is not an http(s) URL"
+    return None
+
+
+def json_product(raw, where, problems, version="1"):
     if not isinstance(raw, dict):
         problems.add(where, "a product must be an object")
         return None
@@ -228,7 +275,9 @@ def json_product(raw, where, problems):
     if "tags" in raw:
         spec.tags = check_tags(raw["tags"], f"{where}.tags", problems)
     if "hero_image" in raw:
-        spec.hero = json_image_ref(raw["hero_image"], f"{where}.hero_image", problems)
+        spec.hero = json_image_ref(
+            raw["hero_image"], f"{where}.hero_image", problems, version=version
+        )
         if spec.hero and spec.hero.alt == "":
             problems.add(
                 f"{where}.hero_image.alt",
@@ -236,7 +285,7 @@ def json_product(raw, where, problems):
                 "give alt text or leave “alt” out to use the library's",
             )
     if "body" in raw:
-        spec.body = json_body(raw["body"], f"{where}.body", problems)
+        spec.body = json_body(raw["body"], f"{where}.body", problems, version)
     if "related" in raw:
         spec.related = check_related(raw["related"], f"{where}.related", problems)
     if "live" in raw:
@@ -296,7 +345,7 @@ def check_related(value, where, problems):
     return [check_sku(sku, f"{where}[{index}]", problems) for index, sku in enumerate(value)]
 
 
-def json_body(raw, where, problems):
+def json_body(raw, where, problems, version="1"):
     if not isinstance(raw, list):
         problems.add(where, "the body is a list of blocks")
         return []
@@ -316,7 +365,7 @@ def json_body(raw, where, problems):
         if "value" not in item:
             problems.add(at, "required: the block's value")
             continue
-        blocks.append(Block(kind, block.parse(value, at, problems), at))
+        blocks.append(Block(kind, block.parse(value, at, problems, version=version), at))
     return blocks
 
 

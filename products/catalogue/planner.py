@@ -37,6 +37,7 @@ from wagtail.locks import BasicLock, ScheduledForPublishLock, WorkflowLock
 from wagtail.models import Collection, Page, Site
 from wagtail.permissions import policy_registry
 
+from cms.media.crops import focal_point_problem, focal_point_value, image_size
 from cms.media.duplicates import ImportCheck
 from cms.media.library import content_hash
 from cms.media.validation import read_limit, validate_document, validate_image
@@ -76,6 +77,10 @@ class MediaPlan:
     title: str = ""  # library details of a new item (format section 2)
     alt: str = ""
     credit: str | None = None  # None: the manifest gives none (filled from the file's metadata)
+    focal_point: tuple | None = None  # format 1.1 library details of a new image
+    licence: str = ""
+    source: str = ""
+    expires: object = None  # a date, or None
 
     @property
     def action(self):
@@ -109,6 +114,7 @@ class ProductPlan:
     body: tuple  # StreamField raw data, library items as ids or NewItems
     related: tuple  # SKUs, in display order
     live: bool
+    hero_focal_point: tuple | None = None  # format 1.1: the hero's own focal point
 
 
 @dataclass(frozen=True)
@@ -256,6 +262,11 @@ class Content:
     title: str = ""
     alt: str = ""
     credit: str | None = None
+    focal_point: tuple | None = None
+    licence: str = ""
+    source: str = ""
+    expires: object = None
+    size: tuple | None = None  # (width, height) upright: read only where a focal point needs it
 
 
 class Planning:
@@ -282,6 +293,7 @@ class Planning:
         self.check_products()
         self.contents = self.read_media()
         self.check_media_details()
+        self.check_focal_points()
         self.resolve_library_details()
         self.check_alt_text()
         self.actions = self.compare_products()
@@ -437,6 +449,8 @@ class Planning:
                 content.existing = library.item(kind, sha1, path, len(data))
                 if content.existing is None:
                     self.check_new_file(path, kind, data)
+            if content.size is None and path in self.focal_paths():
+                content.size = image_size(content.existing, data)
             content.paths.append(path)
             self.content_of[path] = content
         for where, message in self.near_duplicates.warnings():
@@ -475,6 +489,34 @@ class Planning:
         a warning at its first reference (added by `read_media`); imported all the same."""
         self.near_duplicates.check(self.refs_by_path[path][0].where, path, data)
 
+    def focal_paths(self):
+        """Paths of images some focal point (format 1.1) is given for: their sizes are read."""
+        if not hasattr(self, "_focal_paths"):
+            self._focal_paths = {
+                path for path, entry in self.manifest.media.items() if "focal_point" in entry
+            } | {
+                path
+                for path, refs in self.refs_by_path.items()
+                if any(ref.focal_point for ref in refs)
+            }
+        return self._focal_paths
+
+    def check_focal_points(self):
+        """Every focal point (a use's, a library entry's) lies inside its image."""
+        for path, refs in self.refs_by_path.items():
+            content = self.content_of.get(path)
+            if content is None or content.size is None:
+                continue
+            entry = self.manifest.media.get(path, {})
+            if "focal_point" in entry:
+                problem = focal_point_problem(entry["focal_point"], content.size)
+                if problem:
+                    self.errors.add(f"{self.manifest.media_places[path]}.focal_point", problem)
+            for ref in refs:
+                problem = ref.focal_point and focal_point_problem(ref.focal_point, content.size)
+                if problem:
+                    self.errors.add(ref.focal_point_where, f"{path}: {problem}")
+
     def check_media_details(self):
         for path, place in self.manifest.media_places.items():
             content = self.content_of.get(path)
@@ -497,6 +539,10 @@ class Planning:
             if content.kind == "image":
                 content.title = given_title or file_title
                 content.credit = next((e["credit"] for e in entries if "credit" in e), None)
+                for key in ("focal_point", "licence", "source", "expires"):  # format 1.1
+                    given = next((e[key] for e in entries if key in e), None)
+                    if given is not None:
+                        setattr(content, key, given)
                 content.alt = next((e["alt"] for e in entries if e.get("alt")), "") or next(
                     (ref.alt for ref in refs if ref.alt), ""
                 )
@@ -537,7 +583,10 @@ class Planning:
     def image(self, ref):
         """The stored use of an image (ImageBlock raw data); `uses` for block converters."""
         alt_text, decorative = use_alt(ref.alt, self.library_alt(ref))
-        return {"image": self.item_key(ref), "alt_text": alt_text, "decorative": decorative}
+        use = {"image": self.item_key(ref), "alt_text": alt_text, "decorative": decorative}
+        if ref.focal_point:
+            use["focal_point"] = focal_point_value(ref.focal_point)
+        return use
 
     def document(self, ref):
         """The stored use of a document: a per-use title only where it differs."""
@@ -565,6 +614,10 @@ class Planning:
         alt_text, _ = use_alt(spec.hero.alt, library_alt)
         return alt_text if alt_text != library_alt else ""
 
+    def hero_focal_point(self, spec):
+        """The hero's own focal point as the page stores it, or None."""
+        return focal_point_value(spec.hero.focal_point) if spec.hero else None
+
     def desired_state(self, spec, body):
         """What the page's `state` (state.stored_products) would be once imported."""
         return {
@@ -576,6 +629,7 @@ class Planning:
             "tags": sorted(spec.tags),
             "hero_image": self.item_key(spec.hero) if spec.hero else None,
             "hero_alt": self.hero_alt(spec),
+            "hero_focal_point": self.hero_focal_point(spec),
             "body": body_state(body),
             "related": list(spec.related),
             "live": spec.live,
@@ -789,6 +843,7 @@ class Planning:
                 body=tuple(body),
                 related=tuple(spec.related),
                 live=spec.live,
+                hero_focal_point=spec.hero.focal_point if spec.hero else None,
             )
 
     def media_plans(self):
@@ -802,6 +857,10 @@ class Planning:
                 title=content.title,
                 alt=content.alt,
                 credit=content.credit,
+                focal_point=content.focal_point,
+                licence=content.licence,
+                source=content.source,
+                expires=content.expires,
             )
 
 
@@ -813,6 +872,8 @@ class LibraryItem:
     file_hash: str
     title: str
     description: str = ""  # an image's alt text; documents have none
+    width: int = 0  # an image's upright size
+    height: int = 0
 
 
 class LibraryMatch:
@@ -825,7 +886,7 @@ class LibraryMatch:
     # Read as rows, not model objects: building an image object (its file fields, the
     # width/height update on load) was a quarter of re-planning.
     FIELDS = {
-        "image": ("pk", "file_hash", "title", "description"),
+        "image": ("pk", "file_hash", "title", "description", "width", "height"),
         "document": ("pk", "file_hash", "title"),
     }
 

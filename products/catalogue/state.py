@@ -19,6 +19,7 @@ PAGE_COLUMNS = (
     "category_id",
     "hero_image_id",
     "hero_alt",
+    "hero_focal_point",
     "body_json",
     "live",
     "has_unpublished_changes",
@@ -77,6 +78,7 @@ def stored_products(skus):
             "tags": sorted(tags[row["pk"]]),
             "hero_image": row["hero_image_id"],
             "hero_alt": row["hero_alt"],
+            "hero_focal_point": row["hero_focal_point"],
             "body": body_state(json.loads(row["body_json"])),
             "related": related[row["pk"]],
             # A live page with a newer draft does not match: the import publishes over it.

@@ -29,6 +29,7 @@ from wagtail.models import Collection, Page, Site
 
 from cms.index_batch import batched_index_updates
 from cms.media import transaction as media_transaction
+from cms.media.crops import focal_point_value
 from cms.media.library import add_document, add_image, content_hash, items_with_content
 from cms.media.metadata import read_metadata
 from cms.media.tasks import make_renditions
@@ -216,6 +217,7 @@ class Writer:
                     title=item.title,
                     description=item.alt,
                     credit=credit_of(item, data, name),
+                    rights=rights_of(item),
                     collection=collection,
                     user=self.user,
                     checked=True,
@@ -332,6 +334,7 @@ class Writer:
             "category": categories[product.category.casefold()] if product.category else None,
             "hero_image_id": self.resolve(product.hero_image),
             "hero_alt": product.hero_alt,
+            "hero_focal_point": focal_point_value(product.hero_focal_point),
             "body": self.resolve(product.body),
         }
 
@@ -359,6 +362,16 @@ class Writer:
                     f"renditions not made now ({error}); the queued task or the first "
                     "visitor makes them",
                 )
+
+
+def rights_of(item):
+    """The format 1.1 library details of a new image, as add_image takes them."""
+    return {
+        "focal_point": item.focal_point,
+        "licence": item.licence,
+        "source": item.source,
+        "expires": item.expires,
+    }
 
 
 def clean_body(page, product):

@@ -327,3 +327,26 @@ def test_a_page_the_index_has_not_seen_is_found_through_its_foreign_key(moderato
     page = Page.objects.get(pk=page.pk).specific
     assert page.hero_image_id == keep.pk and page.live
     assert not Image.objects.filter(pk=copy.pk).exists()
+
+
+def test_a_merge_moves_each_uses_own_crop_onto_the_kept_image(moderator, catalogue):
+    """The copy is half the size of the kept photo: a crop of the copy's left half is the
+    kept photo's left half, on the hero and on a gallery use alike."""
+    keep = library_image(PHOTO, "Oak chair")  # 1200 x 900
+    copy = library_image(smaller_copy(PHOTO), "Copy", "b.jpg")  # 600 x 450
+    left_half = {"x": 0, "y": 0, "width": 300, "height": 450}
+    page = ProductPageFactory(parent=catalogue, title="Cropped", hero_image=copy)
+    page.hero_focal_point = left_half
+    gallery = gallery_block([copy])
+    gallery["value"][0]["focal_point"] = left_half
+    page.body = json.dumps([gallery])
+    page = publish(page, moderator)
+
+    merge.apply_merge(merge.plan_merge(keep, [copy]), moderator)
+
+    page = Page.objects.get(pk=page.pk).specific
+    kept_half = {"x": 0, "y": 0, "width": 600, "height": 900}
+    assert (page.hero_image_id, page.hero_focal_point) == (keep.pk, kept_half)
+    item = page.body.raw_data[0]["value"][0]
+    item = item.get("value", item)  # a ListBlock item, saved with its id
+    assert (item["image"], item["focal_point"]) == (keep.pk, kept_half)
