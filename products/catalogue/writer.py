@@ -10,8 +10,9 @@ One transaction whose files are removed if it rolls back (cms.media.transaction.
    naming what moved, before it writes anything.
 2. Add the new media through cms/media/library.py, each file read once more: its bytes must
    still hash to what the plan checked, and are stored as they are.
-3. Create the new products, then set each product's content, tags and links and save a
-   revision (publishing, or unpublishing), calling `progress(done, total)` after each.
+3. Write the new products in bulk (bulk_pages.py: the rows Wagtail's path would write), then
+   set each existing product's content, tags and links and save a revision through Wagtail
+   (publishing, or unpublishing), calling `progress(done, total)` for each product.
 
 New images queue their renditions for after the commit (cms/media/models.py); none is made
 inside the transaction. With `renditions`, they are also made here, after the commit.
@@ -20,6 +21,7 @@ inside the transaction. With `renditions`, they are also made here, after the co
 import posixpath
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.text import slugify
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
@@ -32,6 +34,7 @@ from cms.media.library import add_document, add_image, content_hash, items_with_
 from cms.media.metadata import read_metadata
 from cms.media.tasks import make_renditions
 from cms.media.validation import read_limit
+from products.catalogue.bulk_pages import NewPage, add_page_rows, finish_pages, specific_page
 from products.catalogue.memory import existing_objects_frozen
 from products.catalogue.planner import IMPORT_COLLECTION, NewItem, find_import_collection
 from products.catalogue.problems import Problem, Problems
@@ -39,6 +42,7 @@ from products.models import ProductCategory, ProductIndexPage, ProductPage, Prod
 from products.signal_handlers import purges_batched
 
 CHECK_CHUNK = 500  # rows checked against the snapshot per query
+BULK_CHUNK = 100  # new products written together (bulk_pages.py)
 
 
 class Refused(Exception):
@@ -258,41 +262,45 @@ class Writer:
         categories = self.categories()
         todo = [product for product in self.plan.products if product.action != "unchanged"]
         page_ids = {p.sku: p.page_id for p in self.plan.products if p.page_id is not None}
-        created = {p.sku for p in todo if p.action == "create"}
-        related = {sku for product in todo for sku in product.related} - set(page_ids) - created
+        new = [product for product in todo if product.action == "create"]
+        related = {sku for product in todo for sku in product.related} - set(page_ids)
+        related -= {product.sku for product in new}
         page_ids.update(ProductPage.objects.filter(sku__in=related).values_list("sku", "pk"))
         done = 0
 
-        def written(page, product):
+        def written(count):
             nonlocal done
-            publish(page, product, page_ids, self.user)
-            done += 1
-            if progress:
-                try:
-                    progress(done, len(todo))
-                except BaseException as error:
-                    raise Interrupted from error
+            for _ in range(count):
+                done += 1
+                if progress:
+                    try:
+                        progress(done, len(todo))
+                    except BaseException as error:
+                        raise Interrupted from error
 
-        # Pass 1: every new product exists (related links may point at any of them); one whose
-        # links all point at pages that exist already gets its revision at once.
-        later = []
+        # New products: every tree row first (related links may point at any of them), then
+        # the rest of their rows in bulk, a chunk at a time (bulk_pages.py).
+        if new:
+            created_at = timezone.now()
+            rows = add_page_rows(parent, ProductPage, [(p.title, p.slug) for p in new], self.user)
+            page_ids.update((product.sku, row.pk) for product, row in zip(new, rows, strict=True))
+            for start in range(0, len(new), BULK_CHUNK):
+                chunk = zip(
+                    new[start : start + BULK_CHUNK], rows[start : start + BULK_CHUNK], strict=True
+                )
+                pages = [
+                    self.new_page(product, row, categories, page_ids, created_at)
+                    for product, row in chunk
+                ]
+                finish_pages(pages, self.user)
+                written(len(pages))
+        # Products on the site already: Wagtail's own path, one page in memory at a time.
         for product in todo:
             if product.action != "create":
-                later.append(product)
-                continue
-            page = self.create_product(product, parent, categories)
-            page_ids[product.sku] = page.pk
-            if all(sku in page_ids for sku in product.related):
-                written(page, product)
-            else:
-                later.append(product)
-        # Pass 2: the others: content, tags and links, then a revision (and publishing). One
-        # page is in memory at a time.
-        for product in later:
-            page = ProductPage.objects.get(pk=page_ids[product.sku])
-            if product.action != "create":
+                page = ProductPage.objects.get(pk=page_ids[product.sku])
                 self.set_content(page, product, categories)
-            written(page, product)
+                publish(page, product, page_ids, self.user)
+                written(1)
 
     def create_catalogue(self):
         site = Site.objects.get(is_default_site=True)
@@ -330,15 +338,13 @@ class Writer:
             "body": self.resolve(product.body),
         }
 
-    def create_product(self, product, parent, categories):
-        """Create the page (not live yet) and return it."""
-        page = ProductPage(
-            sku=product.sku, live=False, owner=self.user, **self.fields(product, categories)
-        )
+    def new_page(self, product, row, categories, page_ids, created_at):
+        """The product page on its new tree row, its content, tags and links in memory."""
+        page = specific_page(row, ProductPage, sku=product.sku, **self.fields(product, categories))
         clean_body(page, product)
-        page.tags.set(product.tags)  # saved with the page (a cluster)
-        parent.add_child(instance=page)
-        return page
+        page.tags.set(product.tags)
+        page.related_products = links = related_links(product, page_ids)
+        return NewPage(page, live=product.live, links=links, created_at=created_at)
 
     def set_content(self, page, product, categories):
         for name, value in self.fields(product, categories).items():
@@ -380,10 +386,7 @@ def clean_body(page, product):
 def publish(page, product, page_ids, user):
     """Link the related products, then save a revision: published, or (live: false) with
     the page unpublished first, its row holding the latest content too."""
-    page.related_products = [
-        ProductRelatedProduct(product_id=page_ids[sku], sort_order=n)
-        for n, sku in enumerate(product.related)
-    ]
+    page.related_products = related_links(product, page_ids)
     if product.live:
         # Already validated: skip the revision's second full_clean().
         revision = page.save_revision(user=user, clean=False)
@@ -397,6 +400,13 @@ def publish(page, product, page_ids, user):
             page.unpublish(user=user)
         page.save()  # a page that is not public keeps its latest content in its row too
         page.save_revision(user=user, clean=False)
+
+
+def related_links(product, page_ids):
+    return [
+        ProductRelatedProduct(product_id=page_ids[sku], sort_order=n)
+        for n, sku in enumerate(product.related)
+    ]
 
 
 def credit_of(item, data, name):

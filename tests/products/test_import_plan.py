@@ -180,6 +180,23 @@ def test_a_sku_added_after_planning_is_not_created_twice(second):
     assert ProductPage.objects.filter(sku="ST-1").count() == 1
 
 
+def test_a_slug_taken_after_planning_is_not_given_twice(second):
+    """New products are written in bulk (bulk_pages.py), around Wagtail's slug check: the
+    writer checks the catalogue's slugs itself, with the catalogue locked."""
+    bundle = open_bundle(second)
+    try:
+        plan = make_plan(bundle)
+        ProductPage.objects.get(sku="SO-1").copy(update_attrs={"slug": "stool", "sku": "OTHER-1"})
+        before = site_state()
+        report = apply_plan(plan, bundle)
+    finally:
+        bundle.close()
+    assert not report.ok
+    assert "The slug 'stool' is already in use" in str(report.errors[0])
+    assert not ProductPage.objects.filter(sku="ST-1").exists()
+    assert site_state() == before
+
+
 class Cancelled(Exception):
     pass
 

@@ -330,16 +330,16 @@ def test_failure_midway_leaves_nothing(tmp_path, monkeypatch):
     folder = write_bundle(tmp_path / "b", {"format": "catalogue/1", "products": products}, files)
     before = site_state()
 
-    original = writer.publish
+    original = writer.Writer.new_page  # each new product's page, after every tree row exists
     calls = []
 
-    def failing_publish(page, product, pages, user):
+    def failing_new_page(self, product, *args):
         calls.append(product.sku)
         if len(calls) == 57:
             raise DatabaseError("disk I/O error")
-        return original(page, product, pages, user)
+        return original(self, product, *args)
 
-    monkeypatch.setattr(writer, "publish", failing_publish)
+    monkeypatch.setattr(writer.Writer, "new_page", failing_new_page)
     report = import_bundle(folder)
     assert not report.ok and len(calls) == 57
     assert report.errors[0].where == "import" and "disk I/O error" in report.errors[0].message
